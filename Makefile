@@ -1,0 +1,33 @@
+# Quick start: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: Python >= 3.11 is required ($(PYTHON) is older)" >&2; exit 2; }
+	@# Debian ships venv's pip bootstrap separately (python3-venv); install it when missing.
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || \
+	  { echo "installing python3-venv (Debian)"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	@$(PY) scripts/demo.py
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/pre-commit run --all-files
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_validate.py
+
+clean:
+	rm -rf $(VENV) .demo .ops-cache .pytest_cache .mypy_cache .ruff_cache

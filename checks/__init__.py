@@ -1,0 +1,5 @@
+"""Operations Protocol: checks for docs-as-code operations records."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,62 @@
+"""Atomic writes: a temporary file in the same folder, then a rename (or a link)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from checks.errors import OpsError
+
+
+def _temp_beside(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def write_bytes(path: Path, data: bytes) -> bool:
+    """Replace ``path`` atomically; returns False (and writes nothing) when unchanged."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    tmp = _temp_beside(path, data)
+    try:
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def create_bytes(path: Path, data: bytes, *, display: str | None = None) -> None:
+    """Create ``path`` atomically; refuse (OpsError) when it already exists."""
+    tmp = _temp_beside(path, data)
+    try:
+        os.chmod(tmp, 0o644)
+        os.link(tmp, path)  # fails if path exists: never overwrites
+    except FileExistsError:
+        raise OpsError(
+            "already exists; refusing to overwrite it (edit it, or choose another date or id)",
+            path=display or str(path),
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -1,0 +1,26 @@
+"""The one exception type that carries messages meant for people."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_CRASH = 3
+
+
+class OpsError(Exception):
+    """A problem the user can fix: printed without a traceback, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
+        return f"{where}{self.message}"

@@ -1,0 +1,72 @@
+"""Format checks that are really enforced (jsonschema's defaults accept any date-time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import urllib.parse
+import zoneinfo
+
+from jsonschema import FormatChecker
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # formats only apply to strings; "type" reports the rest
+    if not _DATE.match(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_date_time(value: object) -> bool:
+    """RFC 3339 date-time (section 5.6), with a real calendar date and clock time."""
+    if not isinstance(value, str):
+        return True
+    m = _DATE_TIME.match(value)
+    if not m or not is_date(m.group(1)):
+        return False
+    hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    # RFC 3339 allows a leap second (:60).
+    return hour <= 23 and minute <= 59 and second <= 60
+
+
+def is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme not in {"http", "https"})
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_iana_timezone(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return value in _zones() or value == "UTC"
+
+
+def format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    checker.checks("date")(is_date)
+    checker.checks("date-time")(is_date_time)
+    checker.checks("uri")(is_uri)
+    checker.checks("x-iana-timezone")(is_iana_timezone)
+    return checker

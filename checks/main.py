@@ -1,0 +1,71 @@
+"""The ``ops`` command line: parses arguments, dispatches, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from checks import __version__
+from checks.errors import EXIT_CRASH, EXIT_USAGE, OpsError
+
+# subcommand -> module; each module has add_parser(subparsers) and run(args) -> int.
+COMMANDS = {
+    "validate": "checks.commands.validate",
+    "new": "checks.commands.new",
+    "evidence": "checks.commands.evidence",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise OpsError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ops",
+        description="Checks and tools for docs-as-code operations records under ops/<project>/.",
+    )
+    parser.add_argument("--version", action="version", version=f"ops {__version__}")
+    parser.add_argument(
+        "--root",
+        default=".",
+        metavar="DIR",
+        help="the repository root that holds ops/, templates/ and evidence/ (default: .)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        module = importlib.import_module(COMMANDS[args.command])
+        result: int = module.run(args)
+        return result
+    except OpsError as e:
+        print(f"ops: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("ops: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_USAGE
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"ops: unexpected error (ops {__version__}); please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_CRASH
+
+
+def entry() -> None:
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Reporters: findings as text for people, JSON for machines, Markdown for job summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import TextIO
+
+from checks.findings import Finding, sort_key
+
+FORMATS = ("text", "json", "markdown")
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def count_line(findings: Sequence[Finding], checked: int, noun: str) -> str:
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    files = len({f.path for f in findings if f.severity == "error"})
+    plural = "" if checked == 1 else "s"
+    if not errors:
+        extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        return f"{checked} {noun}{plural} checked: all valid{extra}"
+    return (
+        f"{checked} {noun}{plural} checked: {errors} error{'s' if errors != 1 else ''}"
+        f" in {files} file{'s' if files != 1 else ''}"
+        + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+    )
+
+
+def write_text(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
+    color = use_color(stream)
+    for f in sorted(findings, key=sort_key):
+        code = "31" if f.severity == "error" else "33"
+        where = _paint(f"{f.path}:{f.line}:", "1", color)
+        rest = f.render()[len(f"{f.path}:{f.line}:") :]
+        if f.severity == "error":
+            rest = rest.replace(f.message, _paint(f.message, code, color), 1)
+        stream.write(f"{where}{rest}\n")
+    stream.write(count_line(findings, checked, noun) + "\n")
+
+
+def write_json(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
+    errors = [f for f in findings if f.severity == "error"]
+    doc = {
+        "ok": not errors,
+        "checked": checked,
+        "errors": len(errors),
+        "warnings": len(findings) - len(errors),
+        "findings": [f.to_json() for f in sorted(findings, key=sort_key)],
+    }
+    stream.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
+def write_markdown(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
+    stream.write(f"**{count_line(findings, checked, noun)}**\n\n")
+    if not findings:
+        return
+    stream.write("| Where | Path | Problem |\n|---|---|---|\n")
+    for f in sorted(findings, key=sort_key):
+        mark = "⚠️ " if f.severity == "warning" else "❌ "
+        message = f.message.replace("|", "\\|")
+        stream.write(f"| `{f.path}:{f.line}` | `{f.json_path or ''}` | {mark}{message} |\n")
+
+
+def write(
+    findings: Sequence[Finding], stream: TextIO, fmt: str, *, checked: int, noun: str = "document"
+) -> None:
+    {"text": write_text, "json": write_json, "markdown": write_markdown}[fmt](
+        findings, stream, checked, noun
+    )
