@@ -16,6 +16,7 @@ COMMANDS = {
     "validate": "checks.commands.validate",
     "new": "checks.commands.new",
     "evidence": "checks.commands.evidence",
+    "check-schemas": "checks.commands.check_schemas",
 }
 
 

@@ -1,0 +1,36 @@
+"""``ops validate [PATHS]``: schema, sections and cross-references of documents."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from checks.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from checks.report import write
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check documents against their schemas, templates and each other",
+        description="Validate documents (all of ops/ and templates/ when no path is given). "
+        "Exit 0 when valid, 1 when a document is invalid, 2 for usage or input errors.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="ignore and do not update .ops-cache/"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks.validation.engine import validate
+
+    result = validate(Path(args.root), args.paths, use_cache=not args.no_cache)
+    write(result.findings, sys.stdout, args.format, checked=result.checked)
+    if any(f.rule == "input" for f in result.findings):
+        return EXIT_USAGE
+    if any(f.severity == "error" for f in result.findings):
+        return EXIT_FAILED
+    return EXIT_OK

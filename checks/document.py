@@ -1,0 +1,146 @@
+"""Read one document: bytes -> text -> front matter + body, keeping line numbers."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from yaml.nodes import Node
+
+from checks import yamlload
+
+MAX_BYTES = 1024 * 1024  # a record is a few KiB; anything this large is a mistake
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_OPENING = re.compile(r"---[ \t]*\r?(\n|$)")
+
+
+class DocumentError(Exception):
+    """A document that cannot be read at all; ``line`` is 1-based in the file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class Document(NamedTuple):
+    data: dict[str, Any]
+    body: str
+    body_line: int  # 1-based file line where the body starts
+    node: Node | None  # composed YAML, for line numbers
+    offset: int  # file line of YAML line 0
+
+    def line(self, path: tuple[str | int, ...] | list[str | int]) -> int:
+        found = yamlload.line_of(self.node, path)
+        return self.offset if found is None else found + self.offset
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file, refusing anything larger than ``max_bytes`` before reading it."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise DocumentError(
+                    1,
+                    f"file is {size:,} bytes; documents are limited to {max_bytes:,} bytes "
+                    "(split it, or move attachments out of ops/)",
+                )
+            raw = f.read(max_bytes + 1)
+    except IsADirectoryError:
+        raise DocumentError(1, "is a directory, expected a file") from None
+    except OSError as e:
+        raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
+    if len(raw) > max_bytes:  # grew while we read it
+        raise DocumentError(1, f"file is larger than {max_bytes:,} bytes")
+    return raw
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """Read a UTF-8 text file, refusing huge, binary and non-UTF-8 files."""
+    return decode(read_bytes(path, max_bytes))
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); binary and non-UTF-8 bytes are refused."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DocumentError(line, "binary file (contains NUL bytes); expected UTF-8 text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DocumentError(
+            line, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_front_matter(text: str) -> Document:
+    """Split ``---`` front matter from the body and parse it as a YAML mapping."""
+    opening = _OPENING.match(text)
+    if not opening:
+        raise DocumentError(
+            1,
+            "no front matter: a document starts with a line '---', then YAML, then a line '---'",
+        )
+    start = opening.end()
+    closing = _CLOSING.search(text, start)
+    if closing is None:
+        raise DocumentError(
+            1, "unterminated front matter: the '---' on line 1 has no closing '---' line"
+        )
+    yaml_text = text[start : closing.start()]
+    end_line = text.count("\n", 0, closing.start()) + 1
+    body_start = text.find("\n", closing.start())
+    body = "" if body_start < 0 else text[body_start + 1 :]
+    data = _parse_mapping(yaml_text, offset=2, what="front matter", close_line=end_line)
+    data_, node = data
+    return Document(data_, body, end_line + 1, node, 2)
+
+
+def parse_yaml_file(text: str) -> Document:
+    """A whole-file YAML mapping (project.yaml)."""
+    data, node = _parse_mapping(text, offset=1, what="the file", close_line=1)
+    return Document(data, "", 1, node, 1)
+
+
+def _parse_mapping(
+    yaml_text: str, *, offset: int, what: str, close_line: int
+) -> tuple[dict[str, Any], Node | None]:
+    try:
+        data, node = yamlload.load(yaml_text)
+    except yamlload.YamlProblem as e:
+        raise DocumentError(e.line + offset, e.text(offset)) from None
+    if data is None:
+        raise DocumentError(offset - 1 if offset > 1 else 1, f"{what} is empty; expected a mapping")
+    if not isinstance(data, dict):
+        line = node.start_mark.line + offset if node is not None else offset
+        raise DocumentError(
+            line, f"{what} is a {_yaml_type(data)}, expected a mapping of keys to values"
+        )
+    return data, node
+
+
+def _yaml_type(value: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def headings(body: str, level: int = 2) -> list[tuple[str, int]]:
+    """``## Heading`` lines of a Markdown body (outside fenced code), with 0-based line offsets."""
+    marker = "#" * level + " "
+    out: list[tuple[str, int]] = []
+    fence: str | None = None
+    for number, line in enumerate(body.split("\n")):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            token = stripped[:3]
+            fence = None if fence == token else (fence or token)
+            continue
+        if fence is None and line.startswith(marker):
+            out.append((line[len(marker) :].strip().rstrip("#").strip(), number))
+    return out

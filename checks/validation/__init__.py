@@ -1,0 +1,1 @@
+"""Validation pipeline: discover -> read (cache) -> per file -> cross-document -> findings."""

@@ -1,0 +1,135 @@
+"""Checks that need one file only: parse, schema, project folder, file name, sections.
+
+Findings here depend only on the file's bytes, its place in the tree, the
+schemas, the templates and this code: that is what makes them cacheable.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from checks import document, kinds, schemas
+from checks.document import Document, DocumentError
+from checks.findings import Finding
+from checks.resources import templates_dir
+from checks.validation.schema_errors import findings_for
+from checks.validation.targets import Facts, Target
+
+
+@functools.cache
+def required_sections(kind: str) -> tuple[str, ...]:
+    """The ``##`` headings of the kind's template."""
+    template = templates_dir() / kinds.KINDS[kind].template
+    try:
+        text = document.read_text(template)
+        body = document.parse_front_matter(text).body
+    except (DocumentError, OSError):
+        return ()
+    return tuple(name for name, _ in document.headings(body))
+
+
+def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
+    """Every single-file finding for ``target`` and the facts the cross-document rules need."""
+    rel = target.rel
+    try:
+        text = document.decode(raw)
+        doc = (
+            document.parse_yaml_file(text)
+            if target.role == "project"
+            else document.parse_front_matter(text)
+        )
+    except DocumentError as e:
+        return [Finding(rel, e.line, None, e.message, rule="parse")], {"parsed": False}
+    schema = kinds.PROJECT_SCHEMA if target.kind is None else kinds.KINDS[target.kind].schema
+    findings = findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
+    if target.role != "template":
+        findings.extend(_place(target, doc))
+    if target.kind is not None:
+        findings.extend(_sections(target, doc))
+    return findings, _facts(target, doc)
+
+
+def _place(target: Target, doc: Document) -> list[Finding]:
+    out: list[Finding] = []
+    project = doc.data.get("project")
+    if isinstance(project, str) and project != target.project:
+        out.append(Finding(target.rel, doc.line(["project"]), "$.project",
+                           f"'{project}' does not match the folder ops/{target.project}/; "
+                           f"set project: {target.project}", rule="place"))
+    if target.project is not None and not kinds.is_slug(target.project):
+        out.append(Finding(target.rel, 1, None,
+                           f"folder name '{target.project}' is not a project slug (lowercase "
+                           "letters, digits and '-', at most 63 characters); rename the folder",
+                           rule="place"))
+    if target.kind is not None:
+        out.extend(_file_name(target, doc))
+    return out
+
+
+_NAME_KEY = {"incident": "id", "slo-report": "week"}
+
+
+def _file_name(target: Target, doc: Document) -> list[Finding]:
+    assert target.kind is not None
+    expected = kinds.expected_filename(target.kind, doc.data)
+    actual = target.rel.rsplit("/", 1)[-1]
+    if expected is None or expected.lower() == actual.lower():
+        return []
+    key = _NAME_KEY.get(target.kind, "date")
+    if target.kind == "postmortem" and actual.lower().startswith(str(doc.data.get("date"))):
+        key = "incident"
+    return [Finding(target.rel, doc.line([key]), f"$.{key}",
+                    f"file name '{actual}' does not match the record: expected '{expected}'; "
+                    f"rename the file or fix '{key}'", rule="place")]
+
+
+def _sections(target: Target, doc: Document) -> list[Finding]:
+    assert target.kind is not None
+    present = {name for name, _ in document.headings(doc.body)}
+    template = kinds.KINDS[target.kind].template
+    return [
+        Finding(target.rel, doc.body_line, None,
+                f"missing section '## {name}' (a {target.kind} has the sections of "
+                f"templates/{template})", rule="sections")
+        for name in required_sections(target.kind)
+        if name not in present
+    ]
+
+
+def _value(doc: Document, key: str) -> list[Any] | None:
+    value = doc.data.get(key)
+    return [value, doc.line([key])] if isinstance(value, str) else None
+
+
+def _facts(target: Target, doc: Document) -> Facts:
+    data = doc.data
+    facts: Facts = {"parsed": True}
+    if target.role == "project":
+        if "severity_scale" in data:
+            scale = data["severity_scale"]
+            valid = isinstance(scale, list) and scale and all(isinstance(s, str) for s in scale)
+            facts["scale"] = scale if valid else None  # None: broken, reported by the schema
+        postmortem = data.get("postmortem")
+        if isinstance(postmortem, dict):
+            threshold = postmortem.get("required_at_or_above")
+            if isinstance(threshold, str):
+                facts["threshold"] = [threshold, doc.line(["postmortem", "required_at_or_above"])]
+            due = postmortem.get("due_business_days")
+            if isinstance(due, dict):
+                facts["due_days"] = [
+                    [str(k), doc.line(["postmortem", "due_business_days", k])] for k in due
+                ]
+        return facts
+    for key in ("id", "incident", "severity", "title"):
+        found = _value(doc, key)
+        if found is not None:
+            facts[key] = found
+    items = data.get("action_items")
+    if isinstance(items, list):
+        facts["items"] = [
+            [item["id"], doc.line(["action_items", i, "id"]), f"$.action_items[{i}].id"]
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        ]
+    return facts

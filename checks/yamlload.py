@@ -1,0 +1,171 @@
+"""Safe YAML with line numbers: the C loader where available, keys as strings,
+timestamps kept as strings, duplicate keys and alias bombs refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MAX_NODES = 100_000  # after expanding aliases; a front matter has a few hundred
+MAX_DEPTH = 64
+
+
+class YamlProblem(Exception):
+    """A YAML problem at a 0-based line of the YAML text."""
+
+    def __init__(self, line: int, message: str, first_line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.first_line = first_line  # for duplicates: where the key first stands
+
+    def text(self, offset: int) -> str:
+        """The message, with related 0-based YAML lines turned into file lines."""
+        if self.first_line is None:
+            return self.message
+        return self.message.replace("{first}", str(self.first_line + offset))
+
+
+class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader whose mapping keys are their source text (so keys are always strings)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[str, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+# Timestamps stay strings, so JSON Schema's format: date / date-time applies to them.
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_constructor(_TIMESTAMP, lambda loader, node: loader.construct_scalar(node))
+
+
+def _check_graph(root: Node) -> None:
+    """Refuse duplicate keys, non-scalar keys, deep nesting and alias bombs.
+
+    Expanded sizes are memoised per node, so a billion-laughs document costs
+    as many steps as it has nodes, not as many as it would expand to.
+    """
+    size: dict[int, int] = {}
+    stack: list[tuple[Node, int, bool]] = [(root, 0, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+            if size[key] > MAX_NODES:
+                raise YamlProblem(
+                    node.start_mark.line,
+                    f"front matter expands to more than {MAX_NODES} values through "
+                    "aliases (a YAML alias bomb?); write the values out instead",
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise YamlProblem(node.start_mark.line, "recursive YAML alias; remove the alias")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(
+                node.start_mark.line, f"front matter is nested more than {MAX_DEPTH} levels deep"
+            )
+        if isinstance(node, MappingNode):
+            _check_keys(node)
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in _children(node) if id(c) not in size)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_keys(node: MappingNode) -> None:
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode):
+            raise YamlProblem(
+                key_node.start_mark.line, "a key must be a plain string, not a list or mapping"
+            )
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        name = key_node.value
+        if name in seen:
+            raise YamlProblem(
+                key_node.start_mark.line,
+                f"duplicate key '{name}' (first on line {{first}}); YAML would silently keep "
+                "only the last value: remove or rename one",
+                first_line=seen[name],
+            )
+        seen[name] = key_node.start_mark.line
+
+
+def load(text: str) -> tuple[Any, Node | None]:
+    """Parse one YAML document; returns (data, composed root node)."""
+    loader = Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            line = mark.line if mark is not None else 0
+            problem = e.problem or e.context or "invalid YAML"
+            raise YamlProblem(line, f"YAML syntax error: {problem}") from None
+        except yaml.YAMLError as e:  # ReaderError: control characters and the like
+            raise YamlProblem(0, f"YAML error: {e}") from None
+        if node is None:
+            return None, None
+        _check_graph(node)
+        try:
+            data = loader.construct_document(node)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            raise YamlProblem(
+                mark.line if mark is not None else 0, f"YAML error: {e.problem or e.context}"
+            ) from None
+        except RecursionError:
+            raise YamlProblem(0, "front matter is nested too deeply") from None
+        return data, node
+    finally:
+        loader.dispose()
+
+
+def line_of(root: Node | None, path: tuple[str | int, ...] | list[str | int]) -> int | None:
+    """0-based line where ``path`` stands: the key's line for a mapping entry, the item's for a list."""
+    if root is None:
+        return None
+    node: Node = root
+    line = node.start_mark.line
+    for part in path:
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            for key_node, value_node in reversed(node.value):
+                if isinstance(key_node, ScalarNode) and key_node.value == part:
+                    line, node = key_node.start_mark.line, value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line
+        else:
+            return line
+    return line
