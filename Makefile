@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/pre-commit run --all-files
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_validate.py

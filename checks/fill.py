@@ -11,7 +11,7 @@ import yaml
 
 from checks import yamlload
 
-_PLAIN = re.compile(r"^[A-Za-z0-9@_][A-Za-z0-9@_ .,/()+'-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9@_ .,:/()+'-]*$")
 
 
 def scalar(value: Any) -> str:
@@ -19,8 +19,11 @@ def scalar(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, int | float):
         return json.dumps(value)
     text = str(value)
-    if _PLAIN.match(text) and not text.endswith(" "):
-        loaded = yaml.load(text, Loader=yamlload.Loader)  # noqa: S506 - our safe loader
+    if _PLAIN.match(text) and not text.endswith((" ", ":")) and ": " not in text:
+        try:
+            loaded, _ = yamlload.load(text)
+        except yamlload.YamlProblem:
+            loaded = None
         if loaded == text:
             return text
     return json.dumps(text, ensure_ascii=False)

@@ -21,6 +21,9 @@ _TITLES = {
 }
 
 
+TEMPLATE_INCIDENT = "INC-2026-001"
+
+
 class Options(NamedTuple):
     date: dt.date
     title: str | None = None
@@ -58,7 +61,7 @@ def values(root: Path, project: Project, kind: str, opts: Options) -> dict[str, 
         ident = opts.ident or fill.next_id(existing, f"INC-{opts.date.year}-")
         started = opts.started or f"{day}T00:00:00Z"
         return {**common, "id": ident, "title": opts.title, "severity": opts.severity,
-                "status": "open", "started": started}
+                "status": "open", "started": started, "commander": person}
     if kind == "postmortem":
         if not opts.incident:
             raise OpsError("a new postmortem needs --incident ID (an incident of the project)")
@@ -110,6 +113,10 @@ def render(kind: str, vals: dict[str, Any]) -> tuple[str, str]:
     """(file name, text) of the filled template."""
     template = templates_dir() / kinds.KINDS[kind].template
     text = document.read_text(template)
+    # The templates use INC-2026-001 as their example incident: make the examples this one's.
+    example_id = vals.get("id") if kind == "incident" else vals.get("incident")
+    if isinstance(example_id, str):
+        text = text.replace(TEMPLATE_INCIDENT, example_id)
     heading = _TITLES[kind].format_map({k: v for k, v in vals.items() if isinstance(v, str)})
     name = kinds.expected_filename(kind, vals)
     assert name is not None

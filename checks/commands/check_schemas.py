@@ -43,7 +43,7 @@ def _line_finder(text: str) -> Any:
 
 def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], int]:
     from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    from jsonschema.exceptions import SchemaError, best_match
     from jsonschema.validators import validator_for
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource, Unresolvable
@@ -68,6 +68,8 @@ def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], i
             continue
         cls = validator_for(schema, default=Draft202012Validator)
         for error in cls(cls.META_SCHEMA).iter_errors(schema):
+            if error.context:  # anyOf/oneOf: the branch that came closest says more
+                error = best_match(error.context)
             parts = list(error.absolute_path)
             findings.append(Finding(name, line(parts), json_path(parts),
                                     f"not a valid schema: {error.message}", rule="metaschema"))

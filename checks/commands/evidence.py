@@ -1,0 +1,136 @@
+"""``ops evidence verify | record | manifest``: check, add to and rebuild the evidence trail."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+from checks.evidence import manifest, runlog, validation_md
+from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
+from checks.evidence.record import rebuild, record
+from checks.evidence.verify import verify
+from checks.kinds import is_slug
+from checks.report import FORMATS, write
+
+NOUN = "evidence file"
+CHECKED = 2  # run.log and manifest.json
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "evidence",
+        help="verify, record and rebuild the evidence trail in evidence/phase6/",
+        description="The evidence trail: run.log (append-only), manifest.json, validation.md.",
+    )
+    sub = parser.add_subparsers(dest="evidence_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    p = sub.add_parser("verify", help="check run.log and manifest.json (reads only)")
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help="also check that every line run.log had at the merge base with REF is unchanged",
+    )
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
+
+    p = sub.add_parser("record", help="record manual evidence: one run.log line")
+    p.add_argument("--project", required=True, metavar="P", help="the project's slug")
+    p.add_argument("--summary", required=True, metavar="TEXT", help="what was done or found")
+    p.add_argument(
+        "--artefact",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file the evidence refers to, relative to the repository root (repeatable)",
+    )
+    p.add_argument("--result", choices=("ok", "failed"), default="ok")
+    p.add_argument("--command", default="evidence record", metavar="NAME", dest="record_command")
+
+    p = sub.add_parser("manifest", help="rebuild manifest.json and validation.md")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if either is out of date"
+    )
+
+
+def _root(args: argparse.Namespace) -> Path:
+    root = Path(args.root)
+    if not root.is_dir():
+        raise OpsError(f"--root {args.root}: not a directory")
+    return root
+
+
+def _run_verify(root: Path, args: argparse.Namespace) -> int:
+    findings = verify(root, args.base)
+    write(findings, sys.stdout, args.format, checked=CHECKED, noun=NOUN)
+    return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
+
+
+def _text(value: str, option: str) -> str:
+    if not value.strip():
+        raise OpsError(f"{option} must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise OpsError(f"{option} is not valid UTF-8") from None
+    return value
+
+
+def _run_record(root: Path, args: argparse.Namespace) -> int:
+    project = args.project
+    if not is_slug(project):
+        raise OpsError(
+            f"--project {project!r} is not a project slug"
+            " (lowercase letters, digits and '-', at most 63 characters)"
+        )
+    if not (root / "ops" / project).is_dir():
+        raise OpsError(f"ops/{project}/ does not exist; is --project spelled right?")
+    entry = record(
+        root,
+        command=_text(args.record_command, "--command"),
+        project=project,
+        result=args.result,
+        summary=_text(args.summary, "--summary"),
+        artefacts=args.artefact,
+    )
+    print(f"recorded in {RUN_LOG}: {entry['command']} for {project} ({entry['result']})")
+    for artefact in entry["artefacts"]:
+        print(f"  {artefact['path']}  sha256 {artefact['sha256']}")
+    print(f"rebuilt {MANIFEST} and {VALIDATION_MD}")
+    return EXIT_OK
+
+
+def _run_manifest(root: Path, args: argparse.Namespace) -> int:
+    if args.check:
+        stale = [
+            path
+            for path, expected in (
+                (MANIFEST, manifest.build(root)),
+                (VALIDATION_MD, validation_md.render(runlog.read(root)).encode("utf-8")),
+            )
+            if _read(root / path) != expected
+        ]
+        for path in stale:
+            print(f"{path}: out of date; run `ops evidence manifest` and commit it")
+        if not stale:
+            print(f"{MANIFEST} and {VALIDATION_MD} are up to date")
+        return EXIT_FAILED if stale else EXIT_OK
+    changed = rebuild(root)
+    for path, did in zip((MANIFEST, VALIDATION_MD), changed, strict=True):
+        print(f"{path}: {'rebuilt' if did else 'unchanged'}")
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    root = _root(args)
+    handler = {"verify": _run_verify, "record": _run_record, "manifest": _run_manifest}
+    return handler[args.evidence_command](root, args)

@@ -1,0 +1,54 @@
+"""The one way every command leaves evidence: a run.log line, then the derived files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from checks.evidence import manifest, runlog, validation_md
+
+
+def record(
+    root: Path,
+    *,
+    command: str,
+    project: str | None,
+    result: str,
+    summary: str,
+    artefacts: Sequence[Path | str] = (),
+    as_of: str | None = None,
+    criteria: list[dict[str, Any]] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Append one run.log entry and rebuild manifest.json and validation.md; returns the entry.
+
+    Artefacts are paths relative to ``root`` (or absolute inside it); one outside the
+    repository raises OpsError before anything is written.
+    """
+    entry = runlog.make_entry(
+        root,
+        command=command,
+        project=project,
+        result=result,
+        summary=summary,
+        artefacts=artefacts,
+        as_of=as_of,
+        criteria=criteria,
+        now=now,
+    )
+    runlog.encode(entry)  # an invalid entry is a bug: ValueError before the lock
+    # The derived files are rebuilt under the same lock, so that concurrent runs never leave
+    # a validation.md rendered from an older run.log.
+    with runlog.locked(root):
+        runlog.append_locked(root, entry)
+        manifest.write(root)
+        validation_md.write(root)
+    return entry
+
+
+def rebuild(root: Path) -> tuple[bool, bool]:
+    """Rebuild manifest.json and validation.md under the lock; whether each changed."""
+    with runlog.locked(root):
+        return manifest.write(root), validation_md.write(root)

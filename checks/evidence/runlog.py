@@ -1,0 +1,246 @@
+"""evidence/phase6/run.log: one JSON line per run, appended under a file lock, never rewritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import filelock
+from jsonschema.exceptions import ValidationError, best_match
+
+from checks import __version__
+from checks.errors import OpsError
+from checks.evidence.files import LOCK, RUN_LOG, sha256_file
+from checks.findings import json_path
+from checks.schemas import validator
+
+SCHEMA = "run-log-entry.schema.json"
+LOCK_TIMEOUT_SECONDS = 120
+
+
+class LogLine(NamedTuple):
+    """A run.log line: ``entry`` when it is a valid entry, else ``error`` (and its JSON path)."""
+
+    number: int  # 1-based
+    text: str
+    entry: dict[str, Any] | None
+    error: str | None
+    json_path: str | None = None
+
+
+# --- the entry ------------------------------------------------------------------------------
+
+
+def git_commit(root: Path) -> str | None:
+    """``git rev-parse HEAD`` in ``root``; None without git, a repository or a first commit."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except OSError:
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def actor(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Who ran the command: GITHUB_ACTOR, else USER, else the login name."""
+    for name in ("GITHUB_ACTOR", "USER"):
+        if environ.get(name):
+            return environ[name]
+    try:
+        return getpass.getuser() or None
+    except Exception:  # getuser raises KeyError or OSError when no name is known
+        return None
+
+
+def ci_run_url(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The GitHub Actions run's URL when running there, else None."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    server = environ.get("GITHUB_SERVER_URL", "").rstrip("/")
+    repo, run_id = environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_RUN_ID", "")
+    if not (server.startswith(("https://", "http://")) and repo and run_id):
+        return None
+    return f"{server}/{repo}/actions/runs/{run_id}"
+
+
+def artefact_path(root: Path, path: Path | str) -> str:
+    """``path`` (relative to ``root`` or absolute) as a posix path relative to root.
+
+    Symlinks are resolved: a file whose real location is outside the repository is refused.
+    """
+    given = Path(path)
+    shown = given.as_posix()
+    real_root = root.resolve()
+    real = (given if given.is_absolute() else root / given).resolve()
+    if not real.is_relative_to(real_root):
+        raise OpsError(
+            "resolves outside the repository; only files inside it can be evidence", path=shown
+        )
+    if not real.is_file():
+        raise OpsError("does not exist or is not a file", path=shown)
+    return real.relative_to(real_root).as_posix()
+
+
+def make_entry(
+    root: Path,
+    *,
+    command: str,
+    project: str | None,
+    result: str,
+    summary: str,
+    artefacts: Sequence[Path | str] = (),
+    as_of: str | None = None,
+    criteria: list[dict[str, Any]] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """One run.log entry. Reads only GITHUB_ACTOR, USER, and the GITHUB_* run coordinates."""
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    paths = list(dict.fromkeys(artefact_path(root, p) for p in artefacts))
+    real_root = root.resolve()
+    entry: dict[str, Any] = {
+        "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tool": "ops",
+        "version": __version__,
+        "project": project,
+        "command": command,
+        "result": result,
+        "summary": summary,
+        "artefacts": [{"path": p, "sha256": sha256_file(real_root / p)} for p in paths],
+        "git_commit": git_commit(root),
+        "actor": actor(),
+        "ci_run_url": ci_run_url(),
+    }
+    if as_of is not None:
+        entry["as_of"] = as_of
+    if criteria is not None:
+        entry["criteria"] = criteria
+    return entry
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def schema_error(value: Any) -> ValidationError | None:
+    """The most relevant reason ``value`` is not a valid entry, or None."""
+    error: ValidationError | None = best_match(validator(SCHEMA).iter_errors(value))
+    return error
+
+
+def error_message(error: ValidationError) -> str:
+    """The schema's own wording (``x-message``) when it has one."""
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    return f"{error.instance!r} {custom}" if isinstance(custom, str) else error.message
+
+
+# --- appending ------------------------------------------------------------------------------
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the run.log lock (across processes) for the duration of the block."""
+    lock_path = root / LOCK
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
+            yield
+    except filelock.Timeout:
+        raise OpsError(
+            f"could not lock {LOCK} within {LOCK_TIMEOUT_SECONDS} s; is another ops run stuck?"
+        ) from None
+
+
+def encode(entry: dict[str, Any]) -> bytes:
+    """``entry`` as one run.log line; ValueError when it is not a valid entry."""
+    error = schema_error(entry)
+    if error is not None:
+        where = json_path(list(error.absolute_path))
+        raise ValueError(f"invalid run.log entry: {where}: {error.message}")
+    text = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"invalid run.log entry: not encodable as UTF-8: {e}") from None
+
+
+def append_locked(root: Path, entry: dict[str, Any]) -> None:
+    """Append ``entry``; the caller holds :func:`locked`."""
+    line = encode(entry)
+    path = root / RUN_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                # A hand edit lost the final newline: end that line, never rewrite it.
+                line = b"\n" + line
+        f.write(line)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def append(root: Path, entry: dict[str, Any]) -> None:
+    """Validate ``entry`` (ValueError if invalid), then append it as one line under the lock."""
+    encode(entry)  # fail before taking the lock
+    with locked(root):
+        append_locked(root, entry)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of ``data`` without their newlines (a missing final newline is tolerated)."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def parse_line(number: int, raw: bytes) -> LogLine:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return LogLine(number, raw.decode("utf-8", "replace"), None, "line is not valid UTF-8")
+    if not text.strip():
+        return LogLine(number, text, None, "line is empty; every line is one JSON object")
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        msg = getattr(e, "msg", str(e))
+        return LogLine(number, text, None, f"line is not valid JSON: {msg}")
+    if not isinstance(value, dict):
+        return LogLine(number, text, None, "line is not a JSON object")
+    error = schema_error(value)
+    if error is not None:
+        return LogLine(
+            number, text, None, error_message(error), json_path(list(error.absolute_path))
+        )
+    return LogLine(number, text, value, None)
+
+
+def parse(data: bytes) -> list[LogLine]:
+    return [parse_line(n, raw) for n, raw in enumerate(split_lines(data), 1)]
+
+
+def read(root: Path) -> list[LogLine]:
+    """Every line of run.log (none when it does not exist yet)."""
+    try:
+        data = (root / RUN_LOG).read_bytes()
+    except FileNotFoundError:
+        return []
+    return parse(data)

@@ -1,0 +1,103 @@
+"""``ops new``: a filled, valid document; the next free id; never an overwrite."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from casetree import DATA, snapshot
+
+from checks.main import main
+
+BASE = DATA / "validate" / "_base"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_new_incident_takes_the_next_free_id(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "new", "incident", "--project", "shop", "--title",
+                       "Search is down: 100% errors", "--severity", "SEV1", "--as-of", "2026-02-03")
+    assert (code, out) == (0, "created ops/shop/incidents/INC-2026-002.md\n")
+    text = (repo / "ops/shop/incidents/INC-2026-002.md").read_text()
+    assert "id: INC-2026-002\n" in text
+    assert 'title: "Search is down: 100% errors"\n' in text
+    assert "severity: SEV1\n" in text
+    assert "started: 2026-02-03T00:00:00Z\n" in text
+    assert "\n# INC-2026-002: Search is down: 100% errors\n" in text
+    assert run(capsys, "validate")[0] == 0
+
+
+def test_new_postmortem_copies_title_and_severity_from_the_incident(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "ops/shop/postmortems/2026-01-07-INC-2026-001.md").unlink()
+    code, out, _ = run(capsys, "new", "postmortem", "--project", "shop", "--incident",
+                       "INC-2026-001", "--as-of", "2026-01-08", "--person", "@ben")
+    assert (code, out) == (0, "created ops/shop/postmortems/2026-01-08-INC-2026-001.md\n")
+    text = (repo / "ops/shop/postmortems/2026-01-08-INC-2026-001.md").read_text()
+    assert "title: Checkout returned 502 for 14 minutes\n" in text
+    assert "severity: SEV2\n" in text
+    assert 'authors: ["@ben"]\n' in text
+    assert "status: draft\n" in text
+    assert run(capsys, "validate")[0] == 0
+
+
+def test_new_security_log_carries_open_and_accepted_findings_forward(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "new", "security-log", "--project", "shop", "--date", "2026-01-13")
+    assert code == 0
+    text = (repo / "ops/shop/security/2026-01-13.md").read_text()
+    assert "GHSA-abcd-efgh-ijkm" in text  # accepted: still under review
+    assert "CVE-2026-1001" not in text  # fixed: nothing left to track
+    assert run(capsys, "validate")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "created"),
+    [
+        pytest.param("retro", [], "ops/shop/retros/2026-03-05.md", id="retro"),
+        pytest.param("dependency-log", ["--window", "March window"],
+                     "ops/shop/dependencies/2026-03-05.md", id="dependency-log"),
+    ],
+)
+def test_new_documents_validate_at_once(
+    repo: Path, capsys: pytest.CaptureFixture[str], kind: str, extra: list[str], created: str
+) -> None:
+    code, out, _ = run(capsys, "new", kind, "--project", "shop", "--date", "2026-03-05", *extra)
+    assert (code, out) == (0, f"created {created}\n")
+    assert run(capsys, "validate", created)[0] == 0
+
+
+def test_new_refuses_to_overwrite(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(repo)
+    code, out, err = run(capsys, "new", "retro", "--project", "shop", "--date", "2026-01-08")
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "ops: error: ops/shop/retros/2026-01-08.md: already exists; refusing to overwrite it "
+        "(edit it instead)\n"
+    )
+    assert snapshot(repo) == before
+
+
+def test_new_records_evidence(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "new", "retro", "--project", "shop", "--date", "2026-03-05")
+    log = (repo / "evidence/phase6/run.log").read_text().splitlines()
+    assert len(log) == 1
+    assert '"command":"new retro"' in log[0]
+    assert '"path":"ops/shop/retros/2026-03-05.md"' in log[0]
+    assert run(capsys, "evidence", "verify")[0] == 0

@@ -1,0 +1,82 @@
+"""The schemas themselves: meta-valid Draft 2020-12, refs resolve locally, formats enforced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from checks import schemas
+from checks.main import main
+
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
+SCHEMA_FILES = sorted(SCHEMA_DIR.glob("*.schema.json"))
+EXPECTED = {
+    "action-item", "common", "dependency-log", "incident", "manifest", "postmortem", "project",
+    "retro", "run-log-entry", "security-log", "slo-report",
+}
+
+
+def test_every_document_kind_has_a_schema() -> None:
+    assert {p.name.removesuffix(".schema.json") for p in SCHEMA_FILES} == EXPECTED
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in SCHEMA_FILES])
+def test_schema_is_meta_valid_draft_2020_12(path: Path) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("/" + path.name)
+    assert schema.get("title") and schema.get("description")
+    Draft202012Validator.check_schema(schema)
+
+
+def test_check_schemas_command_passes_on_the_shipped_schemas(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check-schemas", *map(str, SCHEMA_FILES)]) == 0
+    assert capsys.readouterr().out == "11 schemas checked: all valid\n"
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance", "valid"),
+    [
+        pytest.param("common.schema.json#/$defs/date", "2026-02-28", True, id="date-ok"),
+        pytest.param("common.schema.json#/$defs/date", "2026-02-30", False, id="date-feb-30"),
+        pytest.param("common.schema.json#/$defs/date", "2026-2-3", False, id="date-short"),
+        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T06:00:00Z", True,
+                     id="instant-ok"),
+        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T25:00:00Z", False,
+                     id="instant-hour-25"),
+        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T06:00:00+01:00", False,
+                     id="instant-not-utc"),
+        pytest.param("common.schema.json#/$defs/instant", "not a time", False, id="instant-text"),
+        pytest.param("common.schema.json#/$defs/url", "https://github.com/a/b/issues/1", True,
+                     id="url-ok"),
+        pytest.param("common.schema.json#/$defs/url", "github.com/a/b/issues/1", False,
+                     id="url-no-scheme"),
+        pytest.param("common.schema.json#/$defs/slug", "checkout", True, id="slug-ok"),
+        pytest.param("common.schema.json#/$defs/slug", "../..", False, id="slug-dots"),
+        pytest.param("common.schema.json#/$defs/iso-week", "2026-W53", True, id="week-53"),
+        pytest.param("common.schema.json#/$defs/iso-week", "2026-W54", False, id="week-54"),
+    ],
+)
+def test_formats_are_really_enforced(schema: str, instance: str, valid: bool) -> None:
+    """The base jsonschema install accepts any string as a date-time; ours does not."""
+    base = "https://operations-protocol.invalid/schemas/"
+    validator = Draft202012Validator(
+        {"$ref": base + schema},
+        registry=schemas.registry(),
+        format_checker=schemas.validator("common.schema.json").format_checker,
+    )
+    assert validator.is_valid(instance) is valid
+
+
+def test_refs_never_reach_the_network() -> None:
+    """A $ref to a schema we do not ship fails to resolve instead of being fetched."""
+    from referencing.exceptions import Unresolvable
+
+    resolver = schemas.registry().resolver()
+    with pytest.raises(Unresolvable):
+        resolver.lookup("https://json-schema.org/draft-07/schema")
