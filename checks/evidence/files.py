@@ -8,7 +8,8 @@ from pathlib import Path
 # Posix paths relative to the repository root: also what messages show.
 EVIDENCE_DIR = "evidence/phase6"
 RUN_LOG = f"{EVIDENCE_DIR}/run.log"
-LOCK = f"{EVIDENCE_DIR}/.run.log.lock"
+# In the scratch folder, so that no consumer repository sees a stray lock file.
+LOCK = ".ops-cache/run.log.lock"
 MANIFEST = f"{EVIDENCE_DIR}/manifest.json"
 VALIDATION_MD = f"{EVIDENCE_DIR}/validation.md"
 

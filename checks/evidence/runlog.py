@@ -19,6 +19,7 @@ from checks import __version__
 from checks.errors import OpsError
 from checks.evidence.files import LOCK, RUN_LOG, sha256_file
 from checks.findings import json_path
+from checks.scratch import scratch_dir
 from checks.schemas import validator
 
 SCHEMA = "run-log-entry.schema.json"
@@ -152,8 +153,8 @@ def error_message(error: ValidationError) -> str:
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the run.log lock (across processes) for the duration of the block."""
+    scratch_dir(root)
     lock_path = root / LOCK
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
             yield

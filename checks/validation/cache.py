@@ -19,8 +19,9 @@ from typing import Any
 
 from checks import atomic
 from checks.resources import schemas_dir, templates_dir
+from checks.scratch import SCRATCH, scratch_dir
 
-CACHE_FILE = Path(".ops-cache") / "validate.json"
+CACHE_FILE = Path(SCRATCH) / "validate.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -83,8 +84,5 @@ class Cache:
         data = {"key": code_key(), "entries": self.entries}
         # A cache that cannot be written (read-only checkout) only costs speed.
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n")
+            scratch_dir(self.path.parent.parent)
             atomic.write_bytes(self.path, json.dumps(data, separators=(",", ":")).encode())
