@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode
 
 from checks import yamlload
 
@@ -35,6 +35,11 @@ class Document(NamedTuple):
     def line(self, path: tuple[str | int, ...] | list[str | int]) -> int:
         found = yamlload.line_of(self.node, path)
         return self.offset if found is None else found + self.offset
+
+    def source(self, path: tuple[str | int, ...] | list[str | int]) -> str | None:
+        """A scalar exactly as written in the file (``1.10``, not the float 1.1)."""
+        node = yamlload.node_at(self.node, path)
+        return node.value if isinstance(node, ScalarNode) else None
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:

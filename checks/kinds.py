@@ -22,7 +22,12 @@ KINDS: dict[str, Kind] = {
         Kind("incident", "incidents", "incident.schema.json", "Incident_Template.md"),
         Kind("postmortem", "postmortems", "postmortem.schema.json", "Postmortem_Template.md"),
         Kind("retro", "retros", "retro.schema.json", "Retro_Template.md"),
-        Kind("dependency-log", "dependencies", "dependency-log.schema.json", "Dependency_Update_Log.md"),
+        Kind(
+            "dependency-log",
+            "dependencies",
+            "dependency-log.schema.json",
+            "Dependency_Update_Log.md",
+        ),
         Kind("security-log", "security", "security-log.schema.json", "Security_Update_Log.md"),
         Kind("slo-report", "slo", "slo-report.schema.json", "SLO_Report_Template.md"),
     )

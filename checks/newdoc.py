@@ -60,24 +60,46 @@ def values(root: Path, project: Project, kind: str, opts: Options) -> dict[str, 
         existing = [str(d.get("id")) for _, d in records(root, project.slug, "incident")]
         ident = opts.ident or fill.next_id(existing, f"INC-{opts.date.year}-")
         started = opts.started or f"{day}T00:00:00Z"
-        return {**common, "id": ident, "title": opts.title, "severity": opts.severity,
-                "status": "open", "started": started, "commander": person}
+        return {
+            **common,
+            "id": ident,
+            "title": opts.title,
+            "severity": opts.severity,
+            "status": "open",
+            "started": started,
+            "commander": person,
+        }
     if kind == "postmortem":
         if not opts.incident:
             raise OpsError("a new postmortem needs --incident ID (an incident of the project)")
         incident = _incident(root, project.slug, opts.incident)
-        return {**common, "incident": opts.incident, "title": opts.title or incident["title"],
-                "severity": incident["severity"], "date": day, "status": "draft",
-                "authors": [person]}
+        return {
+            **common,
+            "incident": opts.incident,
+            "title": opts.title or incident["title"],
+            "severity": incident["severity"],
+            "date": day,
+            "status": "draft",
+            "authors": [person],
+        }
     if kind == "retro":
         retros = project.data.get("retros", {})
-        return {**common, "date": day, "status": "scheduled", "facilitator": person,
-                "attendees": list(retros.get("attendees", []))}
+        return {
+            **common,
+            "date": day,
+            "status": "scheduled",
+            "facilitator": person,
+            "attendees": list(retros.get("attendees", [])),
+        }
     if kind == "dependency-log":
         return {**common, "date": day, "window": opts.window or day, "reviewer": person}
     if kind == "security-log":
-        return {**common, "date": day, "reviewer": person,
-                "findings": _carried_findings(root, project.slug, day)}
+        return {
+            **common,
+            "date": day,
+            "reviewer": person,
+            "findings": _carried_findings(root, project.slug, day),
+        }
     raise OpsError(f"{kind} documents are generated (ops slo), not created with ops new")
 
 

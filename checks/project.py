@@ -50,7 +50,9 @@ def load(root: Path, slug: str) -> Project:
     problems = findings_for(schemas.validator(kinds.PROJECT_SCHEMA).iter_errors(doc.data), doc, rel)
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more; run ops validate {rel})" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more; run ops validate {rel})" if len(problems) > 1 else ""
+        )
         raise OpsError(f"{first.json_path}: {first.message}{more}", path=rel, line=first.line)
     data = doc.data
     return Project(

@@ -149,8 +149,21 @@ def load(text: str) -> tuple[Any, Node | None]:
         loader.dispose()
 
 
+def node_at(root: Node | None, path: tuple[str | int, ...] | list[str | int]) -> Node | None:
+    """The value node at ``path``, or None when the path does not lead to one."""
+    node = root
+    for part in path:
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            node = next((v for k, v in reversed(node.value) if k.value == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
+
+
 def line_of(root: Node | None, path: tuple[str | int, ...] | list[str | int]) -> int | None:
-    """0-based line where ``path`` stands: the key's line for a mapping entry, the item's for a list."""
+    """0-based line of ``path``: the key's line in a mapping, the item's in a list."""
     if root is None:
         return None
     node: Node = root

@@ -95,14 +95,26 @@ def fresh_copy() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     fresh_copy()
-    print(f"Operations Protocol demo: project '{PROJECT}' as of {AS_OF}, in {DEMO.relative_to(REPO)}/")
+    print(
+        f"Operations Protocol demo: project '{PROJECT}' as of {AS_OF}, in {DEMO.relative_to(REPO)}/"
+    )
 
     step("1. Validate every record of the sample project (schemas, sections, cross-references)")
     ops("validate")
 
     step("2. An incident happens: record it, then start its postmortem from the template")
-    created = ops("new", "incident", "--project", PROJECT, "--as-of", AS_OF, "--severity", "SEV2",
-                  "--title", "Card payments declined during the provider failover")
+    created = ops(
+        "new",
+        "incident",
+        "--project",
+        PROJECT,
+        "--as-of",
+        AS_OF,
+        "--severity",
+        "SEV2",
+        "--title",
+        "Card payments declined during the provider failover",
+    )
     incident = created.strip().rsplit("/", 1)[-1].removesuffix(".md")
     ops("new", "postmortem", "--project", PROJECT, "--incident", incident, "--as-of", AS_OF)
 
@@ -115,14 +127,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ops("new", "security-log", "--project", PROJECT, "--as-of", AS_OF)
 
     step("5. Manual evidence, then check the evidence trail")
-    ops("evidence", "record", "--project", PROJECT, "--summary",
+    ops(
+        "evidence",
+        "record",
+        "--project",
+        PROJECT,
+        "--summary",
         "Weekly ops review held; hasty postmortem sent back for fixes",
-        "--artefact", str(draft.relative_to(DEMO)))
+        "--artefact",
+        str(draft.relative_to(DEMO)),
+    )
     ops("evidence", "verify")
 
     step("Where to look")
-    for rel in (f"ops/{PROJECT}/", "evidence/phase6/run.log", "evidence/phase6/manifest.json",
-                "evidence/phase6/validation.md"):
+    for rel in (
+        f"ops/{PROJECT}/",
+        "evidence/phase6/run.log",
+        "evidence/phase6/manifest.json",
+        "evidence/phase6/validation.md",
+    ):
         print(f"  {DEMO.relative_to(REPO)}/{rel}")
     print("The repository itself is unchanged; run `make demo` again for a fresh copy.")
     return 0

@@ -77,6 +77,11 @@ def test_evidence_manifest_hook_repairs_what_it_flags(tmp_path: Path) -> None:
     second = snapshot(root)
     run_hook(hook, root)  # a second run finds nothing to do
     assert snapshot(root) == second
-    verify = subprocess.run([sys.executable, "-m", "checks", "evidence", "verify"], cwd=root,
-                            capture_output=True, text=True, check=False)
+    verify = subprocess.run(
+        [sys.executable, "-m", "checks", "evidence", "verify"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert verify.returncode == 0, verify.stdout

@@ -27,9 +27,22 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_new_incident_takes_the_next_free_id(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "new", "incident", "--project", "shop", "--title",
-                       "Search is down: 100% errors", "--severity", "SEV1", "--as-of", "2026-02-03")
+def test_new_incident_takes_the_next_free_id(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "new",
+        "incident",
+        "--project",
+        "shop",
+        "--title",
+        "Search is down: 100% errors",
+        "--severity",
+        "SEV1",
+        "--as-of",
+        "2026-02-03",
+    )
     assert (code, out) == (0, "created ops/shop/incidents/INC-2026-002.md\n")
     text = (repo / "ops/shop/incidents/INC-2026-002.md").read_text()
     assert "id: INC-2026-002\n" in text
@@ -44,8 +57,19 @@ def test_new_postmortem_copies_title_and_severity_from_the_incident(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "ops/shop/postmortems/2026-01-07-INC-2026-001.md").unlink()
-    code, out, _ = run(capsys, "new", "postmortem", "--project", "shop", "--incident",
-                       "INC-2026-001", "--as-of", "2026-01-08", "--person", "@ben")
+    code, out, _ = run(
+        capsys,
+        "new",
+        "postmortem",
+        "--project",
+        "shop",
+        "--incident",
+        "INC-2026-001",
+        "--as-of",
+        "2026-01-08",
+        "--person",
+        "@ben",
+    )
     assert (code, out) == (0, "created ops/shop/postmortems/2026-01-08-INC-2026-001.md\n")
     text = (repo / "ops/shop/postmortems/2026-01-08-INC-2026-001.md").read_text()
     assert "title: Checkout returned 502 for 14 minutes\n" in text
@@ -70,8 +94,12 @@ def test_new_security_log_carries_open_and_accepted_findings_forward(
     ("kind", "extra", "created"),
     [
         pytest.param("retro", [], "ops/shop/retros/2026-03-05.md", id="retro"),
-        pytest.param("dependency-log", ["--window", "March window"],
-                     "ops/shop/dependencies/2026-03-05.md", id="dependency-log"),
+        pytest.param(
+            "dependency-log",
+            ["--window", "March window"],
+            "ops/shop/dependencies/2026-03-05.md",
+            id="dependency-log",
+        ),
     ],
 )
 def test_new_documents_validate_at_once(

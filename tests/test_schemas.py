@@ -14,8 +14,17 @@ from checks.main import main
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 SCHEMA_FILES = sorted(SCHEMA_DIR.glob("*.schema.json"))
 EXPECTED = {
-    "action-item", "common", "dependency-log", "incident", "manifest", "postmortem", "project",
-    "retro", "run-log-entry", "security-log", "slo-report",
+    "action-item",
+    "common",
+    "dependency-log",
+    "incident",
+    "manifest",
+    "postmortem",
+    "project",
+    "retro",
+    "run-log-entry",
+    "security-log",
+    "slo-report",
 }
 
 
@@ -45,17 +54,25 @@ def test_check_schemas_command_passes_on_the_shipped_schemas(
         pytest.param("common.schema.json#/$defs/date", "2026-02-28", True, id="date-ok"),
         pytest.param("common.schema.json#/$defs/date", "2026-02-30", False, id="date-feb-30"),
         pytest.param("common.schema.json#/$defs/date", "2026-2-3", False, id="date-short"),
-        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T06:00:00Z", True,
-                     id="instant-ok"),
-        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T25:00:00Z", False,
-                     id="instant-hour-25"),
-        pytest.param("common.schema.json#/$defs/instant", "2026-11-23T06:00:00+01:00", False,
-                     id="instant-not-utc"),
+        pytest.param(
+            "common.schema.json#/$defs/instant", "2026-11-23T06:00:00Z", True, id="instant-ok"
+        ),
+        pytest.param(
+            "common.schema.json#/$defs/instant", "2026-11-23T25:00:00Z", False, id="instant-hour-25"
+        ),
+        pytest.param(
+            "common.schema.json#/$defs/instant",
+            "2026-11-23T06:00:00+01:00",
+            False,
+            id="instant-not-utc",
+        ),
         pytest.param("common.schema.json#/$defs/instant", "not a time", False, id="instant-text"),
-        pytest.param("common.schema.json#/$defs/url", "https://github.com/a/b/issues/1", True,
-                     id="url-ok"),
-        pytest.param("common.schema.json#/$defs/url", "github.com/a/b/issues/1", False,
-                     id="url-no-scheme"),
+        pytest.param(
+            "common.schema.json#/$defs/url", "https://github.com/a/b/issues/1", True, id="url-ok"
+        ),
+        pytest.param(
+            "common.schema.json#/$defs/url", "github.com/a/b/issues/1", False, id="url-no-scheme"
+        ),
         pytest.param("common.schema.json#/$defs/slug", "checkout", True, id="slug-ok"),
         pytest.param("common.schema.json#/$defs/slug", "../..", False, id="slug-dots"),
         pytest.param("common.schema.json#/$defs/iso-week", "2026-W53", True, id="week-53"),

@@ -50,7 +50,7 @@ def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], i
     from referencing.jsonschema import DRAFT202012
 
     findings: list[Finding] = []
-    loaded: list[tuple[Path, dict[str, Any], Any]] = []
+    loaded: list[tuple[Path, dict[str, Any] | bool, Any]] = []
     for path in paths:
         name = display[path]
         try:
@@ -71,8 +71,15 @@ def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], i
             if error.context:  # anyOf/oneOf: the branch that came closest says more
                 error = best_match(error.context)
             parts = list(error.absolute_path)
-            findings.append(Finding(name, line(parts), json_path(parts),
-                                    f"not a valid schema: {error.message}", rule="metaschema"))
+            findings.append(
+                Finding(
+                    name,
+                    line(parts),
+                    json_path(parts),
+                    f"not a valid schema: {error.message}",
+                    rule="metaschema",
+                )
+            )
         loaded.append((path, schema, line))
     resources = []
     for path, schema, _ in loaded:
@@ -87,9 +94,16 @@ def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], i
             try:
                 resolver.lookup(ref)
             except (Unresolvable, NoSuchResource, SchemaError):
-                findings.append(Finding(display[path], line(parts), json_path(parts),
-                                        f"$ref {ref!r} does not resolve among the checked schemas "
-                                        "(nothing is fetched from the network)", rule="ref"))
+                findings.append(
+                    Finding(
+                        display[path],
+                        line(parts),
+                        json_path(parts),
+                        f"$ref {ref!r} does not resolve among the checked schemas "
+                        "(nothing is fetched from the network)",
+                        rule="ref",
+                    )
+                )
     return findings, len(paths)
 
 

@@ -45,8 +45,16 @@ def run(args: argparse.Namespace) -> int:
     project = projects.load(root, args.project)
     as_of = parse_date(args.as_of) if args.as_of else today_utc()
     day = parse_date(args.date, "--date") if args.date else as_of
-    opts = newdoc.Options(day, args.title, args.severity, args.incident, args.ident,
-                          args.started, args.window, args.person)
+    opts = newdoc.Options(
+        day,
+        args.title,
+        args.severity,
+        args.incident,
+        args.ident,
+        args.started,
+        args.window,
+        args.person,
+    )
     name, text = newdoc.render(args.kind, newdoc.values(root, project, args.kind, opts))
     rel = f"ops/{project.slug}/{KINDS[args.kind].folder}/{name}"
     path = root / rel
@@ -58,8 +66,15 @@ def run(args: argparse.Namespace) -> int:
         details = "; ".join(f.render() for f in errors[:3])
         raise OpsError(f"the new {args.kind} would not validate, nothing written: {details}")
     atomic.create_bytes(path, text.encode(), display=rel)
-    record(root, command=f"new {args.kind}", project=project.slug, result="ok",
-           summary=f"created {rel}", artefacts=[Path(rel)], as_of=as_of.isoformat())
+    record(
+        root,
+        command=f"new {args.kind}",
+        project=project.slug,
+        result="ok",
+        summary=f"created {rel}",
+        artefacts=[Path(rel)],
+        as_of=as_of.isoformat(),
+    )
     print(f"created {rel}")
     print(f"next: fill it in, then run: ops validate {rel}", file=sys.stderr)
     return EXIT_OK

@@ -19,8 +19,8 @@ from checks import __version__
 from checks.errors import OpsError
 from checks.evidence.files import LOCK, RUN_LOG, sha256_file
 from checks.findings import json_path
-from checks.scratch import scratch_dir
 from checks.schemas import validator
+from checks.scratch import scratch_dir
 
 SCHEMA = "run-log-entry.schema.json"
 LOCK_TIMEOUT_SECONDS = 120

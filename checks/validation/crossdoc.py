@@ -28,17 +28,25 @@ def check_project(project: str, records: Sequence[Record]) -> list[Finding]:
         out.extend(_severities(documents, scale))
     out.extend(_unique_incidents(documents))
     out.extend(_unique_items(documents))
-    unreadable = {t.rel.rsplit("/", 1)[-1][:-3] for t, f in records
-                  if t.kind == "incident" and not f.get("parsed")}
+    unreadable = {
+        t.rel.rsplit("/", 1)[-1][:-3]
+        for t, f in records
+        if t.kind == "incident" and not f.get("parsed")
+    }
     out.extend(_postmortem_links(project, documents, unreadable, scale or ()))
     return out
 
 
 def _missing_project(project: str, records: Sequence[Record]) -> list[Finding]:
     return [
-        Finding(t.rel, 1, None,
-                f"ops/{project}/project.yaml is missing; every project folder needs one "
-                "(see the sample ops/checkout/project.yaml)", rule="project")
+        Finding(
+            t.rel,
+            1,
+            None,
+            f"ops/{project}/project.yaml is missing; every project folder needs one "
+            "(see the sample ops/checkout/project.yaml)",
+            rule="project",
+        )
         for t, _ in records
         if t.role == "document"
     ]
@@ -49,22 +57,38 @@ def _config(project: str, config: Facts, scale: tuple[str, ...]) -> list[Finding
     out: list[Finding] = []
     threshold = config.get("threshold")
     if threshold and threshold[0] not in scale:
-        out.append(Finding(rel, threshold[1], "$.postmortem.required_at_or_above",
-                           f"'{threshold[0]}' is not in severity_scale ({', '.join(scale)})",
-                           rule="severity"))
+        out.append(
+            Finding(
+                rel,
+                threshold[1],
+                "$.postmortem.required_at_or_above",
+                f"'{threshold[0]}' is not in severity_scale ({', '.join(scale)})",
+                rule="severity",
+            )
+        )
     for name, line in config.get("due_days", []):
         if name not in scale:
-            out.append(Finding(rel, line, f"$.postmortem.due_business_days.{name}",
-                               f"'{name}' is not in severity_scale ({', '.join(scale)})",
-                               rule="severity"))
+            out.append(
+                Finding(
+                    rel,
+                    line,
+                    f"$.postmortem.due_business_days.{name}",
+                    f"'{name}' is not in severity_scale ({', '.join(scale)})",
+                    rule="severity",
+                )
+            )
     return out
 
 
 def _severities(documents: Sequence[Record], scale: tuple[str, ...]) -> list[Finding]:
     return [
-        Finding(t.rel, f["severity"][1], "$.severity",
-                f"'{f['severity'][0]}' is not in the project's severity_scale "
-                f"({', '.join(scale)})", rule="severity")
+        Finding(
+            t.rel,
+            f["severity"][1],
+            "$.severity",
+            f"'{f['severity'][0]}' is not in the project's severity_scale ({', '.join(scale)})",
+            rule="severity",
+        )
         for t, f in documents
         if "severity" in f and f["severity"][0] not in scale
     ]
@@ -78,9 +102,16 @@ def _unique_incidents(documents: Sequence[Record]) -> list[Finding]:
             continue
         ident, line = f["id"]
         if ident in first:
-            out.append(Finding(t.rel, line, "$.id",
-                               f"incident id '{ident}' is also used by {first[ident]}; "
-                               "ids are unique in a project", rule="unique"))
+            out.append(
+                Finding(
+                    t.rel,
+                    line,
+                    "$.id",
+                    f"incident id '{ident}' is also used by {first[ident]}; "
+                    "ids are unique in a project",
+                    rule="unique",
+                )
+            )
         else:
             first[ident] = t.rel
     return out
@@ -92,9 +123,16 @@ def _unique_items(documents: Sequence[Record]) -> list[Finding]:
     for t, f in documents:
         for ident, line, where in f.get("items", []):
             if ident in first:
-                out.append(Finding(t.rel, line, where,
-                                   f"action item id '{ident}' is also used at {first[ident]}; "
-                                   "ids are unique in a project", rule="unique"))
+                out.append(
+                    Finding(
+                        t.rel,
+                        line,
+                        where,
+                        f"action item id '{ident}' is also used at {first[ident]}; "
+                        "ids are unique in a project",
+                        rule="unique",
+                    )
+                )
             else:
                 first[ident] = f"{t.rel}:{line}"
     return out
@@ -118,21 +156,43 @@ def _postmortem_links(
         if ident in unreadable:
             continue
         if ident not in incidents:
-            out.append(Finding(t.rel, line, "$.incident",
-                               f"incident '{ident}' does not exist: no ops/{project}/incidents/"
-                               f"{ident}.md; fix the id or add the incident "
-                               f"(ops new incident --project {project})", rule="reference"))
+            out.append(
+                Finding(
+                    t.rel,
+                    line,
+                    "$.incident",
+                    f"incident '{ident}' does not exist: no ops/{project}/incidents/"
+                    f"{ident}.md; fix the id or add the incident "
+                    f"(ops new incident --project {project})",
+                    rule="reference",
+                )
+            )
             continue
         if ident in covered:
-            out.append(Finding(t.rel, line, "$.incident",
-                               f"incident '{ident}' already has a postmortem: {covered[ident]}; "
-                               "one postmortem per incident", rule="reference"))
+            out.append(
+                Finding(
+                    t.rel,
+                    line,
+                    "$.incident",
+                    f"incident '{ident}' already has a postmortem: {covered[ident]}; "
+                    "one postmortem per incident",
+                    rule="reference",
+                )
+            )
         covered.setdefault(ident, t.rel)
         incident_target, incident = incidents[ident]
         mine, theirs = f.get("severity"), incident.get("severity")
         if mine and theirs and mine[0] != theirs[0] and mine[0] in scale:
-            out.append(Finding(t.rel, f["severity"][1], "$.severity",
-                               f"severity '{f['severity'][0]}' differs from the incident's "
-                               f"'{incident['severity'][0]}' ({incident_target.rel}); make them "
-                               "agree", rule="reference", severity="warning"))
+            out.append(
+                Finding(
+                    t.rel,
+                    f["severity"][1],
+                    "$.severity",
+                    f"severity '{f['severity'][0]}' differs from the incident's "
+                    f"'{incident['severity'][0]}' ({incident_target.rel}); make them "
+                    "agree",
+                    rule="reference",
+                    severity="warning",
+                )
+            )
     return out

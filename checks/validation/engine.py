@@ -40,25 +40,36 @@ def resolve_paths(
         try:
             rel = full.absolute().relative_to(root.absolute()).as_posix()
         except ValueError:
-            problems.append(Finding(raw, 1, None, f"is outside the repository root {root}",
-                                    rule="input"))
+            problems.append(
+                Finding(raw, 1, None, f"is outside the repository root {root}", rule="input")
+            )
             continue
         rel = os.path.normpath(rel).replace(os.sep, "/")
         if rel.startswith("../"):
-            problems.append(Finding(raw, 1, None, f"is outside the repository root {root}",
-                                    rule="input"))
+            problems.append(
+                Finding(raw, 1, None, f"is outside the repository root {root}", rule="input")
+            )
         elif rel not in virtual and not full.exists() and not full.is_symlink():
             problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
         elif full.is_dir():
-            chosen.extend(t for t in tg.tree_targets(root)
-                          if rel in (".", "") or t.rel == rel or t.rel.startswith(rel + "/"))
+            chosen.extend(
+                t
+                for t in tg.tree_targets(root)
+                if rel in (".", "") or t.rel == rel or t.rel.startswith(rel + "/")
+            )
         else:
             target = tg.classify(rel)
             if target is None:
-                problems.append(Finding(rel, 1, None,
-                                        "not an ops document: expected ops/<project>/project.yaml"
-                                        ", ops/<project>/<folder>/*.md or templates/<template>.md",
-                                        rule="input"))
+                problems.append(
+                    Finding(
+                        rel,
+                        1,
+                        None,
+                        "not an ops document: expected ops/<project>/project.yaml"
+                        ", ops/<project>/<folder>/*.md or templates/<template>.md",
+                        rule="input",
+                    )
+                )
             else:
                 chosen.append(target)
     return list(dict.fromkeys(chosen)), problems
@@ -114,8 +125,11 @@ def validate(
         raise OpsError(f"repository root {root} is not a directory")
     if paths:
         requested, problems = resolve_paths(root, paths, frozenset(contents))
-        context = [t for p in sorted({t.project for t in requested if t.project})
-                   for t in tg.project_targets(root, p)]
+        context = [
+            t
+            for p in sorted({t.project for t in requested if t.project})
+            for t in tg.project_targets(root, p)
+        ]
     else:
         requested, problems = tg.tree_targets(root), []
         context = []
@@ -134,10 +148,16 @@ def validate(
             facts[target] = {"parsed": False, "present": False}
             continue
         if _outside(root, full):
-            findings[target] = [Finding(target.rel, 1, None,
-                                        "is a symlink that points outside the repository; "
-                                        "refusing to read it (replace it with the file itself)",
-                                        rule="input")]
+            findings[target] = [
+                Finding(
+                    target.rel,
+                    1,
+                    None,
+                    "is a symlink that points outside the repository; "
+                    "refusing to read it (replace it with the file itself)",
+                    rule="input",
+                )
+            ]
             facts[target] = {"parsed": False}
             continue
         try:

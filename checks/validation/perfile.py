@@ -54,14 +54,27 @@ def _place(target: Target, doc: Document) -> list[Finding]:
     out: list[Finding] = []
     project = doc.data.get("project")
     if isinstance(project, str) and project != target.project:
-        out.append(Finding(target.rel, doc.line(["project"]), "$.project",
-                           f"'{project}' does not match the folder ops/{target.project}/; "
-                           f"set project: {target.project}", rule="place"))
+        out.append(
+            Finding(
+                target.rel,
+                doc.line(["project"]),
+                "$.project",
+                f"'{project}' does not match the folder ops/{target.project}/; "
+                f"set project: {target.project}",
+                rule="place",
+            )
+        )
     if target.project is not None and not kinds.is_slug(target.project):
-        out.append(Finding(target.rel, 1, None,
-                           f"folder name '{target.project}' is not a project slug (lowercase "
-                           "letters, digits and '-', at most 63 characters); rename the folder",
-                           rule="place"))
+        out.append(
+            Finding(
+                target.rel,
+                1,
+                None,
+                f"folder name '{target.project}' is not a project slug (lowercase "
+                "letters, digits and '-', at most 63 characters); rename the folder",
+                rule="place",
+            )
+        )
     if target.kind is not None:
         out.extend(_file_name(target, doc))
     return out
@@ -79,9 +92,16 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
     key = _NAME_KEY.get(target.kind, "date")
     if target.kind == "postmortem" and actual.lower().startswith(str(doc.data.get("date"))):
         key = "incident"
-    return [Finding(target.rel, doc.line([key]), f"$.{key}",
-                    f"file name '{actual}' does not match the record: expected '{expected}'; "
-                    f"rename the file or fix '{key}'", rule="place")]
+    return [
+        Finding(
+            target.rel,
+            doc.line([key]),
+            f"$.{key}",
+            f"file name '{actual}' does not match the record: expected '{expected}'; "
+            f"rename the file or fix '{key}'",
+            rule="place",
+        )
+    ]
 
 
 def _sections(target: Target, doc: Document) -> list[Finding]:
@@ -89,9 +109,14 @@ def _sections(target: Target, doc: Document) -> list[Finding]:
     present = {name for name, _ in document.headings(doc.body)}
     template = kinds.KINDS[target.kind].template
     return [
-        Finding(target.rel, doc.body_line, None,
-                f"missing section '## {name}' (a {target.kind} has the sections of "
-                f"templates/{template})", rule="sections")
+        Finding(
+            target.rel,
+            doc.body_line,
+            None,
+            f"missing section '## {name}' (a {target.kind} has the sections of "
+            f"templates/{template})",
+            rule="sections",
+        )
         for name in required_sections(target.kind)
         if name not in present
     ]

@@ -62,7 +62,7 @@ def findings_for(errors: Iterable[ValidationError], doc: Document, path: str) ->
             format_paths.add(where)
         elif error.validator == "pattern" and where in format_paths:
             continue  # one problem, one message
-        for parts, message in _explain(error):
+        for parts, message in _explain(error, doc):
             key = (json_path(parts), message)
             if key in seen:
                 continue
@@ -72,9 +72,10 @@ def findings_for(errors: Iterable[ValidationError], doc: Document, path: str) ->
     return out
 
 
-def _explain(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _explain(error: ValidationError, doc: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
     where = tuple(error.absolute_path)
-    validator, value, instance = error.validator, error.validator_value, error.instance
+    validator, instance = error.validator, error.instance
+    value: Any = error.validator_value
     custom = _xmsg(error)
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
@@ -82,25 +83,41 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str]]:
             if key in allowed:
                 continue
             hint = difflib.get_close_matches(key, allowed, n=1)
-            advice = f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
+            advice = (
+                f"; did you mean '{hint[0]}'?" if hint else f"; allowed keys: {', '.join(allowed)}"
+            )
             yield (*where, key), f"unknown key '{key}'{advice}"
     elif validator == "required" and isinstance(instance, dict):
         for key in value:
             if key not in instance:
                 yield (*where, key), custom or f"missing required key '{key}'"
     elif validator == "format":
-        name = _FORMAT_NAMES.get(value, value)
-        yield where, f"{_short(instance)} is not a valid {name}" + (f" ({custom})" if custom else "")
+        name = _FORMAT_NAMES.get(str(value), str(value))
+        yield (
+            where,
+            f"{_short(instance)} is not a valid {name}" + (f" ({custom})" if custom else ""),
+        )
     elif validator == "pattern":
-        yield where, f"{_short(instance)} {custom}" if custom else f"{_short(instance)} does not match {value}"
+        yield (
+            where,
+            f"{_short(instance)} {custom}"
+            if custom
+            else f"{_short(instance)} does not match {value}",
+        )
     elif validator == "const":
         yield where, f"must be {value!r}, not {describe(instance)}"
     elif validator == "enum":
         yield where, f"{describe(instance)} is not one of: {', '.join(map(str, value))}"
     elif validator == "type":
         names = value if isinstance(value, list) else [value]
-        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield where, f"expected {wanted}, got {describe(instance)}"
+        wanted = " or ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
+        written = doc.source(where)
+        if "string" in names and written is not None and not isinstance(instance, str):
+            # YAML turned text into a number or boolean (1.10 -> 1.1, on -> true).
+            read_as = "a boolean" if isinstance(instance, bool) else "a number"
+            yield where, f'expected text, but {written} reads as {read_as}; quote it: "{written}"'
+        else:
+            yield where, f"expected {wanted}, got {describe(instance)}"
     elif validator == "minItems" and value == 1:
         yield where, custom or "must not be empty"
     elif custom:

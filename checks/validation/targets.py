@@ -51,8 +51,14 @@ def project_targets(root: Path, project: str) -> list[Target]:
             continue
         for path in sorted(directory.iterdir()):
             if path.suffix == ".md" and _visible(path) and path.name not in SKIP_NAMES:
-                out.append(Target(f"ops/{project}/{folder}/{path.name}", "document",
-                                  BY_FOLDER[folder].name, project))
+                out.append(
+                    Target(
+                        f"ops/{project}/{folder}/{path.name}",
+                        "document",
+                        BY_FOLDER[folder].name,
+                        project,
+                    )
+                )
     return out
 
 
