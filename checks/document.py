@@ -56,6 +56,8 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
             raw = f.read(max_bytes + 1)
     except IsADirectoryError:
         raise DocumentError(1, "is a directory, expected a file") from None
+    except FileNotFoundError:
+        raise
     except OSError as e:
         raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
     if len(raw) > max_bytes:  # grew while we read it
@@ -135,17 +137,27 @@ def _yaml_type(value: object) -> str:
     )
 
 
-def headings(body: str, level: int = 2) -> list[tuple[str, int]]:
-    """``## Heading`` lines of a Markdown body (outside fenced code), with 0-based line offsets."""
-    marker = "#" * level + " "
-    out: list[tuple[str, int]] = []
+_HEADING = {
+    level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t#]*$", re.MULTILINE) for level in (1, 2, 3)
+}
+_FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
+
+
+def headings(body: str, level: int = 2) -> list[str]:
+    """The ``##`` headings of a Markdown body, ignoring fenced code blocks."""
+    if _FENCE.search(body):
+        body = _without_fences(body)
+    return [m.group(1) for m in _HEADING[level].finditer(body)]
+
+
+def _without_fences(body: str) -> str:
+    kept: list[str] = []
     fence: str | None = None
-    for number, line in enumerate(body.split("\n")):
-        stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            token = stripped[:3]
-            fence = None if fence == token else (fence or token)
+    for line in body.split("\n"):
+        token = line.strip()[:3]
+        if token in ("```", "~~~") and fence in (None, token):
+            fence = None if fence else token
             continue
-        if fence is None and line.startswith(marker):
-            out.append((line[len(marker) :].strip().rstrip("#").strip(), number))
-    return out
+        if fence is None:
+            kept.append(line)
+    return "\n".join(kept)

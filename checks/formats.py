@@ -7,9 +7,13 @@ import functools
 import re
 import urllib.parse
 import zoneinfo
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from jsonschema import FormatChecker
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
+_SPACE = re.compile(r"\s")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
@@ -43,7 +47,7 @@ def is_date_time(value: object) -> bool:
 def is_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if any(c.isspace() for c in value):
+    if _SPACE.search(value):
         return False
     try:
         parts = urllib.parse.urlsplit(value)
@@ -63,10 +67,19 @@ def is_iana_timezone(value: object) -> bool:
     return value in _zones() or value == "UTC"
 
 
+CHECKS: dict[str, Callable[[object], bool]] = {
+    "date": is_date,
+    "date-time": is_date_time,
+    "uri": is_uri,
+    "x-iana-timezone": is_iana_timezone,
+}
+
+
 def format_checker() -> FormatChecker:
+    """The formats above, for python-jsonschema (and nothing else: unknown formats are errors)."""
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
-    checker.checks("date")(is_date)
-    checker.checks("date-time")(is_date_time)
-    checker.checks("uri")(is_uri)
-    checker.checks("x-iana-timezone")(is_iana_timezone)
+    for name, check in CHECKS.items():
+        checker.checks(name)(check)
     return checker

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
+from checks import formats
 from checks.errors import OpsError
-from checks.formats import format_checker
 from checks.resources import schemas_dir
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 
 @functools.cache
@@ -32,6 +33,9 @@ def load_all() -> dict[str, dict[str, Any]]:
 @functools.cache
 def registry() -> Registry[Any]:
     """All schemas by their $id; nothing is ever retrieved from the network."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resources = [
         (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
         for schema in load_all().values()
@@ -39,11 +43,45 @@ def registry() -> Registry[Any]:
     return Registry().with_resources(resources).crawl()
 
 
-@functools.cache
-def validator(name: str) -> Draft202012Validator:
-    """A compiled validator for ``name`` (e.g. ``postmortem.schema.json``)."""
+def _schema(name: str) -> dict[str, Any]:
     try:
-        schema = load_all()[name]
+        return load_all()[name]
     except KeyError:
         raise OpsError(f"no schema named {name} in {schemas_dir()}") from None
-    return Draft202012Validator(schema, registry=registry(), format_checker=format_checker())
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    """The reference validator for ``name`` (e.g. ``postmortem.schema.json``).
+
+    python-jsonschema: it explains every error, so it is what findings come from.
+    """
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(
+        _schema(name), registry=registry(), format_checker=formats.format_checker()
+    )
+
+
+@functools.cache
+def fast_validator(name: str) -> jsonschema_rs.Validator:
+    """A compiled validator that only answers "valid or not", about 50 times faster.
+
+    jsonschema-rs, given the same schemas through an offline registry and the
+    same format functions, so it judges exactly as :func:`validator` does; a
+    document it rejects is checked again by :func:`validator` for the messages.
+    """
+    import jsonschema_rs
+
+    local = jsonschema_rs.Registry(
+        [(schema["$id"], schema) for schema in load_all().values()],
+        draft=jsonschema_rs.Draft202012,
+    )
+    return jsonschema_rs.Draft202012Validator(
+        _schema(name),
+        registry=local,
+        formats=formats.CHECKS,
+        validate_formats=True,
+        ignore_unknown_formats=False,
+        offline=True,
+    )

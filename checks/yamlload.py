@@ -34,10 +34,27 @@ class YamlProblem(Exception):
         return self.message.replace("{first}", str(self.first_line + offset))
 
 
+_RESOLVED: dict[tuple[str, bool, bool], str] = {}
+
+
 class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader whose mapping keys are their source text (so keys are always strings)."""
 
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        # A plain scalar's tag depends on its text alone (we use no path resolvers), and
+        # documents repeat the same keys and values: remember the answers.
+        if kind is ScalarNode and isinstance(value, str) and implicit is not None:
+            key = (value, bool(implicit[0]), bool(implicit[1]))
+            known = _RESOLVED.get(key)
+            if known is None:
+                known = str(super().resolve(kind, value, implicit))
+                if len(_RESOLVED) < 50_000:
+                    _RESOLVED[key] = known
+            return known
+        return str(super().resolve(kind, value, implicit))
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[str, Any]:
+        _check_keys(node)  # before merge keys are flattened: an override is not a duplicate
         self.flatten_mapping(node)
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -54,7 +71,7 @@ Loader.add_constructor(_TIMESTAMP, lambda loader, node: loader.construct_scalar(
 
 
 def _check_graph(root: Node) -> None:
-    """Refuse duplicate keys, non-scalar keys, deep nesting and alias bombs.
+    """Refuse recursive aliases, deep nesting and alias bombs.
 
     Expanded sizes are memoised per node, so a billion-laughs document costs
     as many steps as it has nodes, not as many as it would expand to.
@@ -84,8 +101,6 @@ def _check_graph(root: Node) -> None:
             raise YamlProblem(
                 node.start_mark.line, f"front matter is nested more than {MAX_DEPTH} levels deep"
             )
-        if isinstance(node, MappingNode):
-            _check_keys(node)
         on_path.add(key)
         stack.append((node, depth, True))
         stack.extend((c, depth + 1, False) for c in _children(node) if id(c) not in size)
@@ -134,7 +149,8 @@ def load(text: str) -> tuple[Any, Node | None]:
             raise YamlProblem(0, f"YAML error: {e}") from None
         if node is None:
             return None, None
-        _check_graph(node)
+        if "*" in text:  # only aliases can expand or recurse; libyaml bounds plain nesting
+            _check_graph(node)
         try:
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as e:

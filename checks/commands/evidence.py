@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
-from checks.evidence import manifest, runlog, validation_md
 from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
-from checks.evidence.record import rebuild, record
-from checks.evidence.verify import verify
 from checks.kinds import is_slug
 from checks.report import FORMATS, write
+
+# The evidence modules validate run.log entries with jsonschema: imported only when they run,
+# so that other commands (the pre-commit hooks) start fast.
 
 NOUN = "evidence file"
 CHECKED = 2  # run.log and manifest.json
@@ -63,6 +63,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _run_verify(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence.verify import verify
+
     findings = verify(root, args.base)
     write(findings, sys.stdout, args.format, checked=CHECKED, noun=NOUN)
     return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
@@ -79,6 +81,8 @@ def _text(value: str, option: str) -> str:
 
 
 def _run_record(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence.record import record
+
     project = args.project
     if not is_slug(project):
         raise OpsError(
@@ -103,6 +107,9 @@ def _run_record(root: Path, args: argparse.Namespace) -> int:
 
 
 def _run_manifest(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence import manifest, runlog, validation_md
+    from checks.evidence.record import rebuild
+
     if args.check:
         stale = [
             path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -15,7 +14,7 @@ from checks.errors import OpsError
 from checks.findings import Finding
 from checks.validation import targets as tg
 from checks.validation.cache import Cache, content_hash
-from checks.validation.targets import Target
+from checks.validation.targets import Facts, Target
 
 PARALLEL_MIN = 400  # below this, starting workers costs more than it saves
 
@@ -54,7 +53,7 @@ def resolve_paths(
         elif full.is_dir():
             chosen.extend(
                 t
-                for t in tg.tree_targets(root)
+                for t in tg.scan_tree(root).targets
                 if rel in (".", "") or t.rel == rel or t.rel.startswith(rel + "/")
             )
         else:
@@ -75,16 +74,44 @@ def resolve_paths(
     return list(dict.fromkeys(chosen)), problems
 
 
-@functools.cache
-def _inside(root: Path, directory: Path) -> bool:
-    return directory.resolve().is_relative_to(root.resolve())
+def _linked(rel: str, links: set[str]) -> bool:
+    """Whether ``rel`` or one of its folders is a symlink (only those can leave the tree)."""
+    if not links:
+        return False
+    parts = rel.split("/")
+    return any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1))
 
 
-def _outside(root: Path, path: Path) -> bool:
-    """True when ``path`` (through a symlink, or a symlinked folder) leaves the repository."""
-    if path.is_symlink():
-        return not path.resolve().is_relative_to(root.resolve())
-    return not _inside(root, path.parent)
+def _escapes(root: Path, full: str) -> bool:
+    real_root = os.path.realpath(root)
+    return not os.path.realpath(full).startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+OUTSIDE = (
+    "is a symlink that points outside the repository; refusing to read it "
+    "(replace it with the file itself)"
+)
+
+
+def _load(
+    root: Path, target: Target, contents: Mapping[str, bytes], links: set[str]
+) -> bytes | tuple[list[Finding], Facts]:
+    """The target's bytes, or its result when it cannot be read."""
+    if target.rel in contents:
+        return contents[target.rel]
+    full = os.path.join(root, target.rel)
+    if _linked(target.rel, links) and _escapes(root, full):
+        return [Finding(target.rel, 1, None, OUTSIDE, rule="input")], {"parsed": False}
+    try:
+        return read_bytes(Path(full))
+    except FileNotFoundError:
+        if target.role == "project":  # reported by the cross-document rules
+            return [], {"parsed": False, "present": False}
+        message = "no such file"
+        line = 1
+    except DocumentError as e:
+        message, line = e.message, e.line
+    return [Finding(target.rel, line, None, message, rule="parse")], {"parsed": False}
 
 
 def _check_many(items: list[tuple[Target, bytes]]) -> list[tuple[list[Finding], dict[str, Any]]]:
@@ -125,76 +152,51 @@ def validate(
         raise OpsError(f"repository root {root} is not a directory")
     if paths:
         requested, problems = resolve_paths(root, paths, frozenset(contents))
-        context = [
-            t
-            for p in sorted({t.project for t in requested if t.project})
-            for t in tg.project_targets(root, p)
-        ]
+        links = {t.rel for t in requested}  # few files: check each one's real path
+        context: list[Target] = []
+        for project in sorted({t.project for t in requested if t.project}):
+            scanned = tg.scan_project(root, project)
+            context.extend(scanned.targets)
+            links |= scanned.links
     else:
-        requested, problems = tg.tree_targets(root), []
-        context = []
+        tree = tg.scan_tree(root)
+        requested, problems, links, context = tree.targets, [], tree.links, []
     everything = list(dict.fromkeys([*requested, *context]))
     cache = Cache(root, enabled=use_cache)
-    facts: dict[Target, dict[str, Any]] = {}
-    findings: dict[Target, list[Finding]] = {}
+    results: dict[Target, tuple[list[Finding], Facts]] = {}
     misses: list[tuple[Target, bytes, str]] = []
     for target in everything:
-        full = root / target.rel
-        if target.rel in contents:
-            raw = contents[target.rel]
-            misses.append((target, raw, content_hash(raw)))
+        loaded = _load(root, target, contents, links)
+        if isinstance(loaded, tuple):
+            results[target] = loaded
             continue
-        if target.role == "project" and not full.exists() and not full.is_symlink():
-            facts[target] = {"parsed": False, "present": False}
-            continue
-        if _outside(root, full):
-            findings[target] = [
-                Finding(
-                    target.rel,
-                    1,
-                    None,
-                    "is a symlink that points outside the repository; "
-                    "refusing to read it (replace it with the file itself)",
-                    rule="input",
-                )
-            ]
-            facts[target] = {"parsed": False}
-            continue
-        try:
-            raw = read_bytes(full)
-        except DocumentError as e:
-            findings[target] = [Finding(target.rel, e.line, None, e.message, rule="parse")]
-            facts[target] = {"parsed": False}
-            continue
-        digest = content_hash(raw)
+        digest = content_hash(loaded)
         hit = cache.get(target.rel, digest)
         if hit is not None:
-            findings[target] = [Finding(*f) for f in hit[1]]
-            facts[target] = hit[2]
+            results[target] = [Finding(*f) for f in hit[1]], hit[2]
         else:
-            misses.append((target, raw, digest))
-    results = _run_checks([(t, raw) for t, raw, _ in misses])
-    for (target, _, digest), (found, fact) in zip(misses, results, strict=True):
-        findings[target], facts[target] = found, fact
+            misses.append((target, loaded, digest))
+    checked = _run_checks([(t, raw) for t, raw, _ in misses])
+    for (target, _, digest), (found, fact) in zip(misses, checked, strict=True):
+        results[target] = found, fact
         cache.put(target.rel, digest, [list(f) for f in found], fact)
     cache.save()
     out = list(problems)
     for target in requested:
-        out.extend(findings.get(target, []))
+        out.extend(results[target][0])
+    facts = {t: r[1] for t, r in results.items()}
     out.extend(_cross(everything, facts, {t.rel for t in requested}))
-    checked = sum(1 for t in requested if facts.get(t, {}).get("present", True))
-    return Result(out, checked)
+    present = sum(1 for t in requested if results[t][1].get("present", True))
+    return Result(out, present)
 
 
-def _cross(
-    everything: list[Target], facts: dict[Target, dict[str, Any]], wanted: set[str]
-) -> list[Finding]:
+def _cross(everything: list[Target], facts: dict[Target, Facts], wanted: set[str]) -> list[Finding]:
     from checks.validation.crossdoc import check_project
 
-    by_project: dict[str, list[tuple[Target, dict[str, Any]]]] = defaultdict(list)
+    by_project: dict[str, list[tuple[Target, Facts]]] = defaultdict(list)
     for target in everything:
         if target.project is not None:
-            by_project[target.project].append((target, facts.get(target, {"parsed": False})))
+            by_project[target.project].append((target, facts[target]))
     out: list[Finding] = []
     for project, records in sorted(by_project.items()):
         out.extend(f for f in check_project(project, records) if f.path in wanted)

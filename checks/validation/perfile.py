@@ -13,7 +13,6 @@ from checks import document, kinds, schemas
 from checks.document import Document, DocumentError
 from checks.findings import Finding
 from checks.resources import templates_dir
-from checks.validation.schema_errors import findings_for
 from checks.validation.targets import Facts, Target
 
 
@@ -26,7 +25,7 @@ def required_sections(kind: str) -> tuple[str, ...]:
         body = document.parse_front_matter(text).body
     except (DocumentError, OSError):
         return ()
-    return tuple(name for name, _ in document.headings(body))
+    return tuple(document.headings(body))
 
 
 def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
@@ -42,12 +41,21 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
     except DocumentError as e:
         return [Finding(rel, e.line, None, e.message, rule="parse")], {"parsed": False}
     schema = kinds.PROJECT_SCHEMA if target.kind is None else kinds.KINDS[target.kind].schema
-    findings = findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
+    findings = schema_findings(schema, doc, rel)
     if target.role != "template":
         findings.extend(_place(target, doc))
     if target.kind is not None:
         findings.extend(_sections(target, doc))
     return findings, _facts(target, doc)
+
+
+def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
+    """Schema findings: the fast validator says whether there are any, the reference one which."""
+    if schemas.fast_validator(schema).is_valid(doc.data):
+        return []
+    from checks.validation.schema_errors import findings_for
+
+    return findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
 
 
 def _place(target: Target, doc: Document) -> list[Finding]:
@@ -106,7 +114,7 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
 
 def _sections(target: Target, doc: Document) -> list[Finding]:
     assert target.kind is not None
-    present = {name for name, _ in document.headings(doc.body)}
+    present = set(document.headings(doc.body))
     template = kinds.KINDS[target.kind].template
     return [
         Finding(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -37,46 +38,61 @@ def classify(rel: str) -> Target | None:
     return None
 
 
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(".")
+class Scan(NamedTuple):
+    targets: list[Target]
+    links: set[str]  # rel paths of symlinks met on the way (files or folders)
 
 
-def project_targets(root: Path, project: str) -> list[Target]:
+def _entries(directory: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def scan_project(root: Path, project: str) -> Scan:
     """project.yaml and every document of one project, in a stable order."""
-    base = root / "ops" / project
-    out = [Target(f"ops/{project}/{PROJECT_FILE}", "project", None, project)]
-    for folder in sorted(BY_FOLDER):
-        directory = base / folder
-        if not directory.is_dir():
+    base = f"ops/{project}"
+    out = [Target(f"{base}/{PROJECT_FILE}", "project", None, project)]
+    links: set[str] = set()
+    if os.path.islink(os.path.join(root, base)):
+        links.add(base)
+    for folder in _entries(os.path.join(root, base)):
+        kind = BY_FOLDER.get(folder.name)
+        if kind is None or not folder.is_dir():
             continue
-        for path in sorted(directory.iterdir()):
-            if path.suffix == ".md" and _visible(path) and path.name not in SKIP_NAMES:
-                out.append(
-                    Target(
-                        f"ops/{project}/{folder}/{path.name}",
-                        "document",
-                        BY_FOLDER[folder].name,
-                        project,
-                    )
-                )
-    return out
+        rel_folder = f"{base}/{folder.name}"
+        if folder.is_symlink():
+            links.add(rel_folder)
+        for entry in _entries(folder.path):
+            if entry.name.endswith(".md") and entry.name not in SKIP_NAMES:
+                rel = f"{rel_folder}/{entry.name}"
+                if entry.is_symlink():
+                    links.add(rel)
+                out.append(Target(rel, "document", kind.name, project))
+    return Scan(out, links)
 
 
 def projects(root: Path) -> list[str]:
-    ops = root / "ops"
-    if not ops.is_dir():
-        return []
-    return sorted(p.name for p in ops.iterdir() if p.is_dir() and _visible(p))
+    return [e.name for e in _entries(os.path.join(root, "ops")) if e.is_dir()]
 
 
-def tree_targets(root: Path) -> list[Target]:
+def scan_tree(root: Path) -> Scan:
     """Everything ``ops validate`` checks when no path is given."""
-    out: list[Target] = []
+    targets: list[Target] = []
+    links: set[str] = set()
+    if os.path.islink(os.path.join(root, "ops")):
+        links.add("ops")
     for project in projects(root):
-        out.extend(project_targets(root, project))
-    templates = root / "templates"
-    if templates.is_dir():
-        for name in sorted(BY_TEMPLATE):
-            if (templates / name).is_file():
-                out.append(Target(f"templates/{name}", "template", BY_TEMPLATE[name].name, None))
-    return out
+        found = scan_project(root, project)
+        targets.extend(found.targets)
+        links |= found.links
+    for entry in _entries(os.path.join(root, "templates")):
+        kind = BY_TEMPLATE.get(entry.name)
+        if kind is not None and entry.is_file():
+            rel = f"templates/{entry.name}"
+            if entry.is_symlink():
+                links.add(rel)
+            targets.append(Target(rel, "template", kind.name, None))
+    return Scan(targets, links)
