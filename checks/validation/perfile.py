@@ -7,11 +7,12 @@ schemas, the templates and this code: that is what makes them cacheable.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 from checks import document, kinds, schemas
 from checks.document import Document, DocumentError
-from checks.findings import Finding
+from checks.findings import Finding, json_path
 from checks.resources import templates_dir
 from checks.validation.targets import Facts, Target
 
@@ -55,7 +56,32 @@ def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
         return []
     from checks.validation.schema_errors import findings_for
 
-    return findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
+    found = findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
+    # The two validators differ on one thing: JSON has no NaN or infinity, so jsonschema-rs
+    # rejects them where python-jsonschema compares them as numbers. We side with JSON.
+    found.extend(
+        Finding(
+            rel,
+            doc.line(path),
+            json_path(path),
+            f"expected a finite number, got {doc.source(path) or value}",
+        )
+        for path, value in non_finite(doc.data)
+    )
+    return found
+
+
+def non_finite(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], float]]:
+    """Paths of NaN and infinite numbers (YAML's .nan and .inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in non_finite(item, (*path, key))]
+    if isinstance(value, list):
+        return [hit for i, item in enumerate(value) for hit in non_finite(item, (*path, i))]
+    return []
 
 
 def _place(target: Target, doc: Document) -> list[Finding]:
