@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_validate.py
 
 clean:
-	rm -rf $(VENV) .demo .ops-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

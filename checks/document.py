@@ -72,6 +72,8 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
 
 def decode(raw: bytes) -> str:
     """UTF-8 text (a BOM is dropped); binary and non-UTF-8 bytes are refused."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentError(1, "is UTF-16 text, not UTF-8; save the file as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DocumentError(line, "binary file (contains NUL bytes); expected UTF-8 text")
@@ -138,7 +140,7 @@ def _yaml_type(value: object) -> str:
 
 
 _HEADING = {
-    level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t#]*$", re.MULTILINE) for level in (1, 2, 3)
+    level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t#]*\r?$", re.MULTILINE) for level in (1, 2, 3)
 }
 _FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
 

@@ -19,7 +19,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, int | float):
         return json.dumps(value)
     text = str(value)
-    if _PLAIN.match(text) and not text.endswith((" ", ":")) and ": " not in text:
+    if _PLAIN.fullmatch(text) and not text.endswith((" ", ":")) and ": " not in text:
         try:
             loaded, _ = yamlload.load(text)
         except yamlload.YamlProblem:

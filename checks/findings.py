@@ -28,6 +28,12 @@ class Finding(NamedTuple):
         return cls(**data)
 
 
+def shorten(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages never echo a whole megabyte."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     return (finding.path, finding.line, finding.json_path or "", finding.message)
 

@@ -23,7 +23,7 @@ _DATE_TIME = re.compile(
 def is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True  # formats only apply to strings; "type" reports the rest
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         return False
     try:
         dt.date.fromisoformat(value)
@@ -36,7 +36,7 @@ def is_date_time(value: object) -> bool:
     """RFC 3339 date-time (section 5.6), with a real calendar date and clock time."""
     if not isinstance(value, str):
         return True
-    m = _DATE_TIME.match(value)
+    m = _DATE_TIME.fullmatch(value)
     if not m or not is_date(m.group(1)):
         return False
     hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4))

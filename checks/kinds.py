@@ -59,4 +59,4 @@ def expected_filename(kind: str, data: dict[str, Any]) -> str | None:
 
 
 def is_slug(value: str) -> bool:
-    return bool(SLUG_RE.match(value))
+    return bool(SLUG_RE.fullmatch(value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from checks import formats
@@ -37,7 +38,7 @@ def registry() -> Registry[Any]:
     from referencing.jsonschema import DRAFT202012
 
     resources = [
-        (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
+        (schema["$id"], Resource.from_contents(_ecma(schema), default_specification=DRAFT202012))
         for schema in load_all().values()
     ]
     return Registry().with_resources(resources).crawl()
@@ -59,8 +60,26 @@ def validator(name: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(
-        _schema(name), registry=registry(), format_checker=formats.format_checker()
+        _ecma(_schema(name)), registry=registry(), format_checker=formats.format_checker()
     )
+
+
+def _ecma(schema: Any) -> Any:
+    """A copy whose patterns end with ``\\Z`` instead of ``$``.
+
+    JSON Schema patterns are ECMA-262, where "$" ends the string; Python's "$" also
+    matches before a final newline, which would let "RETRO-1\\n" pass as an id.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: re.sub(r"(?<!\\)\$$", r"\\Z", value)
+            if key == "pattern" and isinstance(value, str)
+            else _ecma(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_ecma(item) for item in schema]
+    return schema
 
 
 @functools.cache

@@ -3,9 +3,11 @@ timestamps kept as strings, duplicate keys and alias bombs refused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
@@ -38,7 +40,7 @@ _RESOLVED: dict[tuple[str, bool, bool], str] = {}
 
 
 class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader whose mapping keys are their source text (so keys are always strings)."""
+    """The C safe loader, used to compose nodes (with their lines); see :class:`_Builder`."""
 
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         # A plain scalar's tag depends on its text alone (we use no path resolvers), and
@@ -53,21 +55,84 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             return known
         return str(super().resolve(kind, value, implicit))
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[str, Any]:
-        _check_keys(node)  # before merge keys are flattened: an override is not a duplicate
-        self.flatten_mapping(node)
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            mapping[key_node.value] = self.construct_object(value_node, deep=deep)
-        return mapping
-
 
 # Timestamps stay strings, so JSON Schema's format: date / date-time applies to them.
 Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
-Loader.add_constructor(_TIMESTAMP, lambda loader, node: loader.construct_scalar(node))
+
+
+_YAML = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _YAML + "str", _YAML + "map", _YAML + "seq"
+_SCALARS: dict[str, Callable[[Any, ScalarNode], Any]] = {
+    _YAML + "null": SafeConstructor.construct_yaml_null,
+    _YAML + "bool": SafeConstructor.construct_yaml_bool,
+    _YAML + "int": SafeConstructor.construct_yaml_int,
+    _YAML + "float": SafeConstructor.construct_yaml_float,
+    _TIMESTAMP: lambda _, node: node.value,  # an explicit !!timestamp stays text too
+}
+
+
+class _Builder:
+    """Composed nodes to plain data: str keys, JSON types only.
+
+    This replaces PyYAML's generic constructor (about three times slower here):
+    scalars go through SafeConstructor's own parsers, merge keys through its
+    flatten_mapping; every other tag (!!binary, !!set, !!omap, !!python/...) is
+    refused, because a record holds text, numbers, booleans, null, lists and mappings.
+    """
+
+    def __init__(self, loader: Loader) -> None:
+        self.loader = loader
+        self.built: dict[int, Any] = {}  # aliases share one value, as in PyYAML
+
+    def build(self, node: Node, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise YamlProblem(
+                node.start_mark.line, f"front matter is nested more than {MAX_DEPTH} levels deep"
+            )
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            parse = _SCALARS.get(node.tag)
+            if parse is None:
+                raise _refused(node)
+            try:
+                return parse(self.loader, node)
+            except ValueError:  # Python refuses int() of more than 4300 digits
+                digits = len(node.value.lstrip("+-").replace("_", ""))
+                raise YamlProblem(
+                    node.start_mark.line,
+                    f"YAML error: a number of {digits} digits is too large; quote it if it is text",
+                ) from None
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if isinstance(node, MappingNode) and node.tag == _MAP:
+            _check_keys(node)  # before merge keys are flattened: an override is no duplicate
+            self.loader.flatten_mapping(node)
+            mapping: dict[str, Any] = {}
+            self.built[key] = mapping
+            for key_node, value_node in node.value:
+                mapping[key_node.value] = self.build(value_node, depth + 1)
+            return mapping
+        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+            sequence: list[Any] = []
+            self.built[key] = sequence
+            sequence.extend(self.build(item, depth + 1) for item in node.value)
+            return sequence
+        raise _refused(node)
+
+
+def _refused(node: Node) -> YamlProblem:
+    tag = str(node.tag)
+    shown = "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
+    return YamlProblem(
+        node.start_mark.line,
+        f"YAML error: tag {shown} is not allowed; front matter holds only text, numbers, "
+        "booleans, null, lists and mappings",
+    )
 
 
 def _check_graph(root: Node) -> None:
@@ -145,21 +210,24 @@ def load(text: str) -> tuple[Any, Node | None]:
             line = mark.line if mark is not None else 0
             problem = e.problem or e.context or "invalid YAML"
             raise YamlProblem(line, f"YAML syntax error: {problem}") from None
-        except yaml.YAMLError as e:  # ReaderError: control characters and the like
+        except yaml.reader.ReaderError as e:  # control characters and the like
+            raise YamlProblem(
+                text.count("\n", 0, e.position),
+                f"YAML error: unacceptable character #x{e.character:04x}: {e.reason}",
+            ) from None
+        except yaml.YAMLError as e:
             raise YamlProblem(0, f"YAML error: {e}") from None
         if node is None:
             return None, None
         if "*" in text:  # only aliases can expand or recurse; libyaml bounds plain nesting
             _check_graph(node)
         try:
-            data = loader.construct_document(node)
-        except yaml.MarkedYAMLError as e:
+            data = _Builder(loader).build(node)
+        except yaml.MarkedYAMLError as e:  # a merge key whose value is not a mapping
             mark = e.problem_mark or e.context_mark
             raise YamlProblem(
                 mark.line if mark is not None else 0, f"YAML error: {e.problem or e.context}"
             ) from None
-        except RecursionError:
-            raise YamlProblem(0, "front matter is nested too deeply") from None
         return data, node
     finally:
         loader.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -33,15 +34,42 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
+INCIDENT_ID = re.compile(r"INC-[0-9A-Za-z]+(-[0-9A-Za-z]+)*")
+INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values that would not make a sound record, before reading anything."""
+    from checks.formats import is_date_time
+
+    for option in ("title", "severity", "incident", "ident", "started", "window", "person"):
+        value = getattr(args, option)
+        name = "--id" if option == "ident" else f"--{option}"
+        if value is not None and (not value.strip() or "\n" in value or "\r" in value):
+            raise OpsError(f"{name} must be a single line of text")
+    for option, value in (("--id", args.ident), ("--incident", args.incident)):
+        if value is not None and (len(value) > 64 or not INCIDENT_ID.fullmatch(value)):
+            raise OpsError(f"{option} {value!r} must be an incident id such as INC-2026-014")
+    if args.started is not None and not (
+        INSTANT.fullmatch(args.started) and is_date_time(args.started)
+    ):
+        raise OpsError(
+            f"--started {args.started!r} must be an RFC 3339 UTC instant such as "
+            "2026-11-23T06:00:00Z"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from checks import atomic, newdoc
     from checks import project as projects
     from checks.dates import parse_date, today_utc
-    from checks.evidence.record import record
+    from checks.evidence.record import check_writable, record
     from checks.kinds import KINDS
+    from checks.paths import writable
     from checks.validation.engine import validate
 
     root = Path(args.root)
+    _check_options(args)
     project = projects.load(root, args.project)
     as_of = parse_date(args.as_of) if args.as_of else today_utc()
     day = parse_date(args.date, "--date") if args.date else as_of
@@ -57,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
     )
     name, text = newdoc.render(args.kind, newdoc.values(root, project, args.kind, opts))
     rel = f"ops/{project.slug}/{KINDS[args.kind].folder}/{name}"
-    path = root / rel
+    path = writable(root, rel)
     if path.exists() or path.is_symlink():
         raise OpsError("already exists; refusing to overwrite it (edit it instead)", path=rel)
+    check_writable(root)  # the evidence, before the record: all or nothing
     result = validate(root, [str(path)], use_cache=False, contents={rel: text.encode()})
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:

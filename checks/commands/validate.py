@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
-        "--no-cache", action="store_true", help="ignore and do not update .ops-cache/"
+        "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )
 
 

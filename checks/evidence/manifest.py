@@ -27,7 +27,7 @@ _WEEK = re.compile(r"^(\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3]))(?!\d)")
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith(".")  # also .ops-cache
+    return name.startswith(".")
 
 
 def artefact_files(root: Path) -> list[str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from checks.evidence import manifest, runlog, validation_md
+from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
+from checks.paths import writable
 
 
 def record(
@@ -39,6 +41,7 @@ def record(
         now=now,
     )
     runlog.encode(entry)  # an invalid entry is a bug: ValueError before the lock
+    check_writable(root)
     # The derived files are rebuilt under the same lock, so that concurrent runs never leave
     # a validation.md rendered from an older run.log.
     with runlog.locked(root):
@@ -48,7 +51,14 @@ def record(
     return entry
 
 
+def check_writable(root: Path) -> None:
+    """Refuse (OpsError) before writing anything if an evidence file leads out of the repository."""
+    for rel in (RUN_LOG, MANIFEST, VALIDATION_MD):
+        writable(root, rel)
+
+
 def rebuild(root: Path) -> tuple[bool, bool]:
     """Rebuild manifest.json and validation.md under the lock; whether each changed."""
+    check_writable(root)
     with runlog.locked(root):
         return manifest.write(root), validation_md.write(root)

@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from checks import __version__
 from checks.errors import OpsError
-from checks.evidence.files import LOCK, RUN_LOG, sha256_file
+from checks.evidence.files import LOCK_NAME, RUN_LOG, sha256_file
 from checks.findings import json_path
 from checks.schemas import validator
 from checks.scratch import scratch_dir
@@ -153,14 +153,14 @@ def error_message(error: ValidationError) -> str:
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the run.log lock (across processes) for the duration of the block."""
-    scratch_dir(root)
-    lock_path = root / LOCK
+    lock_path = scratch_dir(root) / LOCK_NAME
     try:
         with filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
             yield
     except filelock.Timeout:
         raise OpsError(
-            f"could not lock {LOCK} within {LOCK_TIMEOUT_SECONDS} s; is another ops run stuck?"
+            f"could not lock {RUN_LOG} ({lock_path}) within {LOCK_TIMEOUT_SECONDS} s; "
+            "is another ops run stuck?"
         ) from None
 
 

@@ -12,16 +12,18 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from checks import atomic
+from checks.errors import OpsError
 from checks.resources import schemas_dir, templates_dir
-from checks.scratch import SCRATCH, scratch_dir
+from checks.scratch import scratch_dir
 
-CACHE_FILE = Path(SCRATCH) / "validate.json"
+CACHE_FILE = "validate.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -51,7 +53,12 @@ def code_key() -> str:
 
 class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
-        self.path = root / CACHE_FILE
+        self.path = Path(os.devnull)
+        if enabled:
+            try:
+                self.path = scratch_dir(root) / CACHE_FILE
+            except OpsError:  # no writable cache folder: slower, never wrong
+                enabled = False
         self.enabled = enabled
         self.entries: dict[str, list[Any]] = {}
         self.dirty = False
@@ -84,5 +91,4 @@ class Cache:
         data = {"key": code_key(), "entries": self.entries}
         # A cache that cannot be written (read-only checkout) only costs speed.
         with contextlib.suppress(OSError):
-            scratch_dir(self.path.parent.parent)
             atomic.write_bytes(self.path, json.dumps(data, separators=(",", ":")).encode())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checks.findings import Finding
+from checks.findings import Finding, shorten
 from checks.kinds import DEFAULT_SEVERITY_SCALE
 from checks.validation.targets import Facts, Target
 
@@ -62,7 +62,7 @@ def _config(project: str, config: Facts, scale: tuple[str, ...]) -> list[Finding
                 rel,
                 threshold[1],
                 "$.postmortem.required_at_or_above",
-                f"'{threshold[0]}' is not in severity_scale ({', '.join(scale)})",
+                f"{shorten(threshold[0])} is not in severity_scale ({', '.join(scale)})",
                 rule="severity",
             )
         )
@@ -73,7 +73,7 @@ def _config(project: str, config: Facts, scale: tuple[str, ...]) -> list[Finding
                     rel,
                     line,
                     f"$.postmortem.due_business_days.{name}",
-                    f"'{name}' is not in severity_scale ({', '.join(scale)})",
+                    f"{shorten(name)} is not in severity_scale ({', '.join(scale)})",
                     rule="severity",
                 )
             )
@@ -86,7 +86,8 @@ def _severities(documents: Sequence[Record], scale: tuple[str, ...]) -> list[Fin
             t.rel,
             f["severity"][1],
             "$.severity",
-            f"'{f['severity'][0]}' is not in the project's severity_scale ({', '.join(scale)})",
+            f"{shorten(f['severity'][0])} is not in the project's severity_scale "
+            f"({', '.join(scale)})",
             rule="severity",
         )
         for t, f in documents
@@ -107,7 +108,7 @@ def _unique_incidents(documents: Sequence[Record]) -> list[Finding]:
                     t.rel,
                     line,
                     "$.id",
-                    f"incident id '{ident}' is also used by {first[ident]}; "
+                    f"incident id {shorten(ident)} is also used by {first[ident]}; "
                     "ids are unique in a project",
                     rule="unique",
                 )
@@ -128,7 +129,7 @@ def _unique_items(documents: Sequence[Record]) -> list[Finding]:
                         t.rel,
                         line,
                         where,
-                        f"action item id '{ident}' is also used at {first[ident]}; "
+                        f"action item id {shorten(ident)} is also used at {first[ident]}; "
                         "ids are unique in a project",
                         rule="unique",
                     )
@@ -161,7 +162,7 @@ def _postmortem_links(
                     t.rel,
                     line,
                     "$.incident",
-                    f"incident '{ident}' does not exist: no ops/{project}/incidents/"
+                    f"incident {shorten(ident)} does not exist: no ops/{project}/incidents/"
                     f"{ident}.md; fix the id or add the incident "
                     f"(ops new incident --project {project})",
                     rule="reference",
@@ -174,7 +175,7 @@ def _postmortem_links(
                     t.rel,
                     line,
                     "$.incident",
-                    f"incident '{ident}' already has a postmortem: {covered[ident]}; "
+                    f"incident {shorten(ident)} already has a postmortem: {covered[ident]}; "
                     "one postmortem per incident",
                     rule="reference",
                 )
@@ -188,8 +189,8 @@ def _postmortem_links(
                     t.rel,
                     f["severity"][1],
                     "$.severity",
-                    f"severity '{f['severity'][0]}' differs from the incident's "
-                    f"'{incident['severity'][0]}' ({incident_target.rel}); make them "
+                    f"severity {shorten(f['severity'][0])} differs from the incident's "
+                    f"{shorten(incident['severity'][0])} ({incident_target.rel}); make them "
                     "agree",
                     rule="reference",
                     severity="warning",

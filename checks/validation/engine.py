@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from checks.document import DocumentError, read_bytes
 from checks.errors import OpsError
 from checks.findings import Finding
+from checks.paths import escaping_link
 from checks.validation import targets as tg
 from checks.validation.cache import Cache, content_hash
 from checks.validation.targets import Facts, Target
@@ -40,13 +41,25 @@ def resolve_paths(
             rel = full.absolute().relative_to(root.absolute()).as_posix()
         except ValueError:
             problems.append(
-                Finding(raw, 1, None, f"is outside the repository root {root}", rule="input")
+                Finding(
+                    raw,
+                    1,
+                    None,
+                    OUTSIDE_ROOT.format(root=root),
+                    rule="input",
+                )
             )
             continue
         rel = os.path.normpath(rel).replace(os.sep, "/")
         if rel.startswith("../"):
             problems.append(
-                Finding(raw, 1, None, f"is outside the repository root {root}", rule="input")
+                Finding(
+                    raw,
+                    1,
+                    None,
+                    OUTSIDE_ROOT.format(root=root),
+                    rule="input",
+                )
             )
         elif rel not in virtual and not full.exists() and not full.is_symlink():
             problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
@@ -82,14 +95,14 @@ def _linked(rel: str, links: set[str]) -> bool:
     return any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1))
 
 
-def _escapes(root: Path, full: str) -> bool:
-    real_root = os.path.realpath(root)
-    return not os.path.realpath(full).startswith(real_root.rstrip(os.sep) + os.sep)
-
-
+OUTSIDE_ROOT = "is outside the repository root '{root}'; name a path inside it or change --root"
 OUTSIDE = (
     "is a symlink that points outside the repository; refusing to read it "
     "(replace it with the file itself)"
+)
+INSIDE_OUTSIDE = (
+    "is inside {link}, a symlink that points outside the repository; refusing to read it "
+    "(replace the link with the folder itself)"
 )
 
 
@@ -100,8 +113,10 @@ def _load(
     if target.rel in contents:
         return contents[target.rel]
     full = os.path.join(root, target.rel)
-    if _linked(target.rel, links) and _escapes(root, full):
-        return [Finding(target.rel, 1, None, OUTSIDE, rule="input")], {"parsed": False}
+    link = escaping_link(root, target.rel) if _linked(target.rel, links) else None
+    if link is not None:
+        message = OUTSIDE if link == target.rel else INSIDE_OUTSIDE.format(link=link)
+        return [Finding(target.rel, 1, None, message, rule="input")], {"parsed": False}
     try:
         return read_bytes(Path(full))
     except FileNotFoundError:

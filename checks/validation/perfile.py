@@ -12,7 +12,7 @@ from typing import Any
 
 from checks import document, kinds, schemas
 from checks.document import Document, DocumentError
-from checks.findings import Finding, json_path
+from checks.findings import Finding, json_path, shorten
 from checks.resources import templates_dir
 from checks.validation.targets import Facts, Target
 
@@ -56,9 +56,14 @@ def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
         return []
     from checks.validation.schema_errors import findings_for
 
-    found = findings_for(schemas.validator(schema).iter_errors(doc.data), doc, rel)
-    # The two validators differ on one thing: JSON has no NaN or infinity, so jsonschema-rs
-    # rejects them where python-jsonschema compares them as numbers. We side with JSON.
+    errors = list(schemas.validator(schema).iter_errors(doc.data))
+    # The validators differ on one thing: JSON has no NaN or infinity, so jsonschema-rs
+    # rejects them where python-jsonschema compares them as numbers. We side with JSON:
+    # a non-finite number is reported as such, unless it stands where text was expected.
+    odd = {path: value for path, value in non_finite(doc.data)}
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    errors = [e for e in errors if tuple(e.absolute_path) not in odd or e.validator == "type"]
+    found = findings_for(errors, doc, rel)
     found.extend(
         Finding(
             rel,
@@ -66,7 +71,8 @@ def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
             json_path(path),
             f"expected a finite number, got {doc.source(path) or value}",
         )
-        for path, value in non_finite(doc.data)
+        for path, value in odd.items()
+        if path not in typed
     )
     return found
 
@@ -93,7 +99,7 @@ def _place(target: Target, doc: Document) -> list[Finding]:
                 target.rel,
                 doc.line(["project"]),
                 "$.project",
-                f"'{project}' does not match the folder ops/{target.project}/; "
+                f"{shorten(project)} does not match the folder ops/{target.project}/; "
                 f"set project: {target.project}",
                 rule="place",
             )
@@ -131,7 +137,7 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
             target.rel,
             doc.line([key]),
             f"$.{key}",
-            f"file name '{actual}' does not match the record: expected '{expected}'; "
+            f"file name '{actual}' does not match the record: expected {shorten(expected)}; "
             f"rename the file or fix '{key}'",
             rule="place",
         )

@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from checks.document import Document
-from checks.findings import Finding, json_path
+from checks.findings import Finding, json_path, shorten
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -35,12 +35,7 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, int | float):
         return f"{value!r} (a number)"
-    return _short(value)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(value)
 
 
 def _xmsg(error: ValidationError) -> str | None:
@@ -95,14 +90,14 @@ def _explain(error: ValidationError, doc: Document) -> Iterator[tuple[tuple[Any,
         name = _FORMAT_NAMES.get(str(value), str(value))
         yield (
             where,
-            f"{_short(instance)} is not a valid {name}" + (f" ({custom})" if custom else ""),
+            f"{shorten(instance)} is not a valid {name}" + (f" ({custom})" if custom else ""),
         )
     elif validator == "pattern":
         yield (
             where,
-            f"{_short(instance)} {custom}"
+            f"{shorten(instance)} {custom}"
             if custom
-            else f"{_short(instance)} does not match {value}",
+            else f"{shorten(instance)} does not match {str(value).replace(chr(92) + 'Z', '$')}",
         )
     elif validator == "const":
         yield where, f"must be {value!r}, not {describe(instance)}"
@@ -118,9 +113,13 @@ def _explain(error: ValidationError, doc: Document) -> Iterator[tuple[tuple[Any,
             yield where, f'expected text, but {written} reads as {read_as}; quote it: "{written}"'
         else:
             yield where, f"expected {wanted}, got {describe(instance)}"
+    elif validator == "maxLength" and isinstance(instance, str):
+        yield where, f"is {len(instance):,} characters long; the limit is {value:,}"
+    elif validator == "minLength" and value == 1:
+        yield where, "must not be empty"
     elif validator == "minItems" and value == 1:
         yield where, custom or "must not be empty"
     elif custom:
         yield where, custom
-    else:
-        yield where, error.message
+    else:  # jsonschema's own words, without echoing a huge value
+        yield where, error.message.replace(repr(instance), shorten(instance))
