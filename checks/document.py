@@ -42,15 +42,15 @@ class Document(NamedTuple):
         return node.value if isinstance(node, ScalarNode) else None
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read a file, refusing anything larger than ``max_bytes`` before reading it."""
+def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its stat, refusing anything larger than ``max_bytes`` before reading."""
     try:
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > max_bytes:
+            st = os.fstat(f.fileno())
+            if st.st_size > max_bytes:
                 raise DocumentError(
                     1,
-                    f"file is {size:,} bytes; documents are limited to {max_bytes:,} bytes "
+                    f"file is {st.st_size:,} bytes; documents are limited to {max_bytes:,} bytes "
                     "(split it, or move attachments out of ops/)",
                 )
             raw = f.read(max_bytes + 1)
@@ -62,7 +62,12 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
         raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
     if len(raw) > max_bytes:  # grew while we read it
         raise DocumentError(1, f"file is larger than {max_bytes:,} bytes")
-    return raw
+    return raw, st
+
+
+def read_bytes(path: Path | str, max_bytes: int = MAX_BYTES) -> bytes:
+    """A file's bytes, refusing anything larger than ``max_bytes`` before reading it."""
+    return read_file(path, max_bytes)[0]
 
 
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
@@ -105,20 +110,17 @@ def parse_front_matter(text: str) -> Document:
     end_line = text.count("\n", 0, closing.start()) + 1
     body_start = text.find("\n", closing.start())
     body = "" if body_start < 0 else text[body_start + 1 :]
-    data = _parse_mapping(yaml_text, offset=2, what="front matter", close_line=end_line)
-    data_, node = data
-    return Document(data_, body, end_line + 1, node, 2)
+    data, node = _parse_mapping(yaml_text, offset=2, what="front matter")
+    return Document(data, body, end_line + 1, node, 2)
 
 
 def parse_yaml_file(text: str) -> Document:
     """A whole-file YAML mapping (project.yaml)."""
-    data, node = _parse_mapping(text, offset=1, what="the file", close_line=1)
+    data, node = _parse_mapping(text, offset=1, what="the file")
     return Document(data, "", 1, node, 1)
 
 
-def _parse_mapping(
-    yaml_text: str, *, offset: int, what: str, close_line: int
-) -> tuple[dict[str, Any], Node | None]:
+def _parse_mapping(yaml_text: str, *, offset: int, what: str) -> tuple[dict[str, Any], Node | None]:
     try:
         data, node = yamlload.load(yaml_text)
     except yamlload.YamlProblem as e:
@@ -147,7 +149,7 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
 
 def headings(body: str, level: int = 2) -> list[str]:
     """The ``##`` headings of a Markdown body, ignoring fenced code blocks."""
-    if _FENCE.search(body):
+    if ("```" in body or "~~~" in body) and _FENCE.search(body):
         body = _without_fences(body)
     return [m.group(1) for m in _HEADING[level].finditer(body)]
 

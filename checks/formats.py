@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from jsonschema import FormatChecker
 
 _SPACE = re.compile(r"\s")
+_HTTP = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
@@ -46,6 +47,8 @@ def is_date_time(value: object) -> bool:
 
 def is_uri(value: object) -> bool:
     if not isinstance(value, str):
+        return True
+    if _HTTP.fullmatch(value):  # the common case (tracker links), without urlsplit
         return True
     if _SPACE.search(value):
         return False

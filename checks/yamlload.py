@@ -36,6 +36,8 @@ class YamlProblem(Exception):
         return self.message.replace("{first}", str(self.first_line + offset))
 
 
+_YAML = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _YAML + "str", _YAML + "map", _YAML + "seq"
 _RESOLVED: dict[tuple[str, bool, bool], str] = {}
 
 
@@ -45,6 +47,10 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         # A plain scalar's tag depends on its text alone (we use no path resolvers), and
         # documents repeat the same keys and values: remember the answers.
+        if kind is MappingNode and implicit:
+            return _MAP
+        if kind is SequenceNode and implicit:
+            return _SEQ
         if kind is ScalarNode and isinstance(value, str) and implicit is not None:
             key = (value, bool(implicit[0]), bool(implicit[1]))
             known = _RESOLVED.get(key)
@@ -55,6 +61,13 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             return known
         return str(super().resolve(kind, value, implicit))
 
+    # We use no path resolvers: skip PyYAML's bookkeeping for them on every node.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
 
 # Timestamps stay strings, so JSON Schema's format: date / date-time applies to them.
 Loader.yaml_implicit_resolvers = {
@@ -63,8 +76,6 @@ Loader.yaml_implicit_resolvers = {
 }
 
 
-_YAML = "tag:yaml.org,2002:"
-_STR, _MAP, _SEQ = _YAML + "str", _YAML + "map", _YAML + "seq"
 _SCALARS: dict[str, Callable[[Any, ScalarNode], Any]] = {
     _YAML + "null": SafeConstructor.construct_yaml_null,
     _YAML + "bool": SafeConstructor.construct_yaml_bool,

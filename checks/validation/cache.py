@@ -1,8 +1,12 @@
-"""A content-hash cache of single-file results.
+"""A cache of single-file results, one file per project, outside the repository.
 
-An entry is used only when the file's bytes, its path, the schemas, the
-templates, this package's code and the library versions are all unchanged:
-any of those changing gives a new key, and the whole cache is dropped.
+An entry is used only when the file is unchanged and so is everything its
+result depends on: the schemas, the templates, this package's code and the
+libraries (any change gives a new key, and every entry is dropped). A file is
+unchanged when its bytes hash the same; to avoid reading it at all, an entry
+also keeps the file's stat signature (size, mtime, ctime, inode), as git's
+index does, but only for files last modified more than two seconds before
+they were read, so that an edit in the same clock tick cannot go unnoticed.
 Cross-document rules are never cached: they run on every call.
 """
 
@@ -11,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import sys
-from importlib import metadata
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +28,37 @@ from checks.errors import OpsError
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
-CACHE_FILE = "validate.json"
+VERSION = 2
 _PACKAGE = Path(__file__).resolve().parent.parent
+_LIBRARIES = ("yaml", "jsonschema", "referencing", "jsonschema_rs")
+RACY_NS = 2_000_000_000
+
+Signature = list[int]
 
 
 def content_hash(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+def signature(st: os.stat_result) -> Signature | None:
+    """The stat signature to trust next time, or None for a file modified just now."""
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 @functools.cache
 def code_key() -> str:
+    """Changes whenever anything a single-file result depends on changes."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(sys.version.encode())
-    for dist in ("PyYAML", "jsonschema", "referencing"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(dist.encode())
+    digest.update(f"{VERSION} {sys.version}".encode())
+    for name in _LIBRARIES:  # where each library is installed, and when it was
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else name
+        with contextlib.suppress(OSError):
+            st = os.stat(origin)
+            origin += f" {st.st_size} {st.st_mtime_ns}"
+        digest.update(origin.encode())
     files = [
         *sorted(_PACKAGE.rglob("*.py")),
         *sorted(schemas_dir().glob("*.json")),
@@ -51,44 +70,67 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
+def _group(rel: str) -> str:
+    """Entries are kept per project (ops/<project>/...), so one file's check loads one project."""
+    parts = rel.split("/", 2)
+    return parts[1] if parts[0] == "ops" and len(parts) > 2 else "_other"
+
+
 class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
-        self.path = Path(os.devnull)
+        self.folder: Path | None = None
         if enabled:
             try:
-                self.path = scratch_dir(root) / CACHE_FILE
+                self.folder = scratch_dir(root) / "validate"
             except OpsError:  # no writable cache folder: slower, never wrong
-                enabled = False
-        self.enabled = enabled
-        self.entries: dict[str, list[Any]] = {}
-        self.dirty = False
-        if enabled:
-            self._load()
+                self.folder = None
+        self.groups: dict[str, dict[str, list[Any]]] = {}
+        self.dirty: set[str] = set()
 
-    def _load(self) -> None:
+    def _entries(self, group: str) -> dict[str, list[Any]]:
+        entries = self.groups.get(group)
+        if entries is None:
+            entries = self.groups[group] = self._load(group)
+        return entries
+
+    def _load(self, group: str) -> dict[str, list[Any]]:
+        if self.folder is None:
+            return {}
         try:
-            data = json.loads(self.path.read_bytes())
+            data = json.loads((self.folder / f"{group}.json").read_bytes())
         except (OSError, ValueError):
-            return
+            return {}
         if isinstance(data, dict) and data.get("key") == code_key():
             entries = data.get("entries")
             if isinstance(entries, dict):
-                self.entries = entries
+                return entries
+        return {}
 
-    def get(self, rel: str, digest: str) -> list[Any] | None:
-        entry = self.entries.get(rel)
-        if entry is not None and entry[0] == digest:
-            return entry
-        return None
+    def entry(self, rel: str) -> list[Any] | None:
+        """[digest, findings, facts, signature or None] for ``rel``, if cached."""
+        return self._entries(_group(rel)).get(rel)
 
-    def put(self, rel: str, digest: str, findings: list[Any], facts: dict[str, Any]) -> None:
-        self.entries[rel] = [digest, findings, facts]
-        self.dirty = True
+    def put(
+        self,
+        rel: str,
+        digest: str,
+        findings: list[Any],
+        facts: dict[str, Any],
+        sig: Signature | None,
+    ) -> None:
+        group = _group(rel)
+        self._entries(group)[rel] = [digest, findings, facts, sig]
+        self.dirty.add(group)
 
     def save(self) -> None:
-        if not (self.enabled and self.dirty):
+        if self.folder is None:
             return
-        data = {"key": code_key(), "entries": self.entries}
-        # A cache that cannot be written (read-only checkout) only costs speed.
+        key = code_key()
+        # A cache that cannot be written only costs speed.
         with contextlib.suppress(OSError):
-            atomic.write_bytes(self.path, json.dumps(data, separators=(",", ":")).encode())
+            self.folder.mkdir(exist_ok=True)
+            for group in sorted(self.dirty):
+                data = {"key": key, "entries": self.groups[group]}
+                atomic.write_bytes(
+                    self.folder / f"{group}.json", json.dumps(data, separators=(",", ":")).encode()
+                )

@@ -1,101 +1,23 @@
-"""Orchestration: choose targets, read them, check each (cached, in parallel), then across."""
+"""Orchestration: choose targets, reuse what the cache knows, check the rest, then across."""
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from checks.document import DocumentError, read_bytes
 from checks.errors import OpsError
 from checks.findings import Finding
 from checks.paths import escaping_link
 from checks.validation import targets as tg
-from checks.validation.cache import Cache, content_hash
+from checks.validation import workers
+from checks.validation.cache import Cache, content_hash, signature
+from checks.validation.select import resolve_paths
 from checks.validation.targets import Facts, Target
+from checks.validation.workers import Outcome, Work
 
-PARALLEL_MIN = 400  # below this, starting workers costs more than it saves
-
-
-class Result(NamedTuple):
-    findings: list[Finding]
-    checked: int
-
-
-def resolve_paths(
-    root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset()
-) -> tuple[list[Target], list[Finding]]:
-    """The targets named on the command line; anything else is an input problem.
-
-    ``virtual`` names files that need not exist yet (a document about to be written).
-    """
-    chosen: list[Target] = []
-    problems: list[Finding] = []
-    for raw in paths:
-        path = Path(raw)
-        full = path if path.is_absolute() else Path.cwd() / path
-        try:
-            rel = full.absolute().relative_to(root.absolute()).as_posix()
-        except ValueError:
-            problems.append(
-                Finding(
-                    raw,
-                    1,
-                    None,
-                    OUTSIDE_ROOT.format(root=root),
-                    rule="input",
-                )
-            )
-            continue
-        rel = os.path.normpath(rel).replace(os.sep, "/")
-        if rel.startswith("../"):
-            problems.append(
-                Finding(
-                    raw,
-                    1,
-                    None,
-                    OUTSIDE_ROOT.format(root=root),
-                    rule="input",
-                )
-            )
-        elif rel not in virtual and not full.exists() and not full.is_symlink():
-            problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
-        elif full.is_dir():
-            chosen.extend(
-                t
-                for t in tg.scan_tree(root).targets
-                if rel in (".", "") or t.rel == rel or t.rel.startswith(rel + "/")
-            )
-        else:
-            target = tg.classify(rel)
-            if target is None:
-                problems.append(
-                    Finding(
-                        rel,
-                        1,
-                        None,
-                        "not an ops document: expected ops/<project>/project.yaml"
-                        ", ops/<project>/<folder>/*.md or templates/<template>.md",
-                        rule="input",
-                    )
-                )
-            else:
-                chosen.append(target)
-    return list(dict.fromkeys(chosen)), problems
-
-
-def _linked(rel: str, links: set[str]) -> bool:
-    """Whether ``rel`` or one of its folders is a symlink (only those can leave the tree)."""
-    if not links:
-        return False
-    parts = rel.split("/")
-    return any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1))
-
-
-OUTSIDE_ROOT = "is outside the repository root '{root}'; name a path inside it or change --root"
 OUTSIDE = (
     "is a symlink that points outside the repository; refusing to read it "
     "(replace it with the file itself)"
@@ -106,48 +28,53 @@ INSIDE_OUTSIDE = (
 )
 
 
-def _load(
-    root: Path, target: Target, contents: Mapping[str, bytes], links: set[str]
-) -> bytes | tuple[list[Finding], Facts]:
-    """The target's bytes, or its result when it cannot be read."""
-    if target.rel in contents:
-        return contents[target.rel]
-    full = os.path.join(root, target.rel)
+class Result(NamedTuple):
+    findings: list[Finding]
+    checked: int
+
+
+def _linked(rel: str, links: set[str]) -> bool:
+    """Whether ``rel`` or one of its folders is a symlink (only those can leave the tree)."""
+    if not links:
+        return False
+    parts = rel.split("/")
+    return any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1))
+
+
+def _escape(root: Path, target: Target, links: set[str]) -> Outcome | None:
     link = escaping_link(root, target.rel) if _linked(target.rel, links) else None
-    if link is not None:
-        message = OUTSIDE if link == target.rel else INSIDE_OUTSIDE.format(link=link)
-        return [Finding(target.rel, 1, None, message, rule="input")], {"parsed": False}
-    try:
-        return read_bytes(Path(full))
-    except FileNotFoundError:
-        if target.role == "project":  # reported by the cross-document rules
-            return [], {"parsed": False, "present": False}
-        message = "no such file"
-        line = 1
-    except DocumentError as e:
-        message, line = e.message, e.line
-    return [Finding(target.rel, line, None, message, rule="parse")], {"parsed": False}
+    if link is None:
+        return None
+    message = OUTSIDE if link == target.rel else INSIDE_OUTSIDE.format(link=link)
+    return Outcome(
+        [Finding(target.rel, 1, None, message, rule="input")], {"parsed": False}, None, None
+    )
 
 
-def _check_many(items: list[tuple[Target, bytes]]) -> list[tuple[list[Finding], dict[str, Any]]]:
-    from checks.validation import perfile
-
-    return [perfile.check(target, raw) for target, raw in items]
-
-
-def _run_checks(items: list[tuple[Target, bytes]]) -> list[tuple[list[Finding], dict[str, Any]]]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_MIN or workers < 2:
-        return _check_many(items)
-    chunks = [items[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(_check_many, chunks))
-    # undo the round-robin split, keeping the input order
-    out: list[tuple[list[Finding], dict[str, Any]]] = [([], {})] * len(items)
-    for w, part in enumerate(parts):
-        for j, result in enumerate(part):
-            out[w + j * workers] = result
-    return out
+def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
+    """The cached outcome when the file is unchanged, else the work to check it."""
+    entry = cache.entry(target.rel)
+    if entry is None:
+        return Work(target, full)  # the worker reads it
+    digest, findings, facts, sig = entry
+    hit = Outcome([Finding(*f) for f in findings], facts, digest, sig)
+    if sig is not None:
+        try:
+            st = os.stat(full)
+        except OSError:
+            st = None
+        if st is not None and [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == sig:
+            return hit
+    got = workers.read_target(target, full)
+    if isinstance(got, Outcome):
+        return got
+    raw, st = got
+    now_digest, now_sig = content_hash(raw), signature(st)
+    if now_digest == digest:
+        if now_sig != sig:  # same bytes, new stat (a checkout, a touch): trust it next time
+            cache.put(target.rel, digest, findings, facts, now_sig)
+        return hit
+    return Work(target, full, raw, now_digest, now_sig)
 
 
 def validate(
@@ -178,40 +105,48 @@ def validate(
         requested, problems, links, context = tree.targets, [], tree.links, []
     everything = list(dict.fromkeys([*requested, *context]))
     cache = Cache(root, enabled=use_cache)
-    results: dict[Target, tuple[list[Finding], Facts]] = {}
-    misses: list[tuple[Target, bytes, str]] = []
+    results: dict[Target, Outcome] = {}
+    todo: list[Work] = []
     for target in everything:
-        loaded = _load(root, target, contents, links)
-        if isinstance(loaded, tuple):
-            results[target] = loaded
+        if target.rel in contents:
+            raw = contents[target.rel]
+            todo.append(Work(target, "", raw, content_hash(raw)))
             continue
-        digest = content_hash(loaded)
-        hit = cache.get(target.rel, digest)
-        if hit is not None:
-            results[target] = [Finding(*f) for f in hit[1]], hit[2]
+        known = _escape(root, target, links) or _from_cache(
+            cache, target, os.path.join(root, target.rel)
+        )
+        if isinstance(known, Work):
+            todo.append(known)
         else:
-            misses.append((target, loaded, digest))
-    checked = _run_checks([(t, raw) for t, raw, _ in misses])
-    for (target, _, digest), (found, fact) in zip(misses, checked, strict=True):
-        results[target] = found, fact
-        cache.put(target.rel, digest, [list(f) for f in found], fact)
+            results[target] = known
+    for work, outcome in zip(todo, workers.run(todo), strict=True):
+        results[work.target] = outcome
+        if outcome.digest is not None and work.target.rel not in contents:
+            cache.put(
+                work.target.rel,
+                outcome.digest,
+                [list(f) for f in outcome.findings],
+                outcome.facts,
+                outcome.sig,
+            )
     cache.save()
     out = list(problems)
     for target in requested:
-        out.extend(results[target][0])
-    facts = {t: r[1] for t, r in results.items()}
-    out.extend(_cross(everything, facts, {t.rel for t in requested}))
-    present = sum(1 for t in requested if results[t][1].get("present", True))
+        out.extend(results[target].findings)
+    out.extend(_cross(everything, results, {t.rel for t in requested}))
+    present = sum(1 for t in requested if results[t].facts.get("present", True))
     return Result(out, present)
 
 
-def _cross(everything: list[Target], facts: dict[Target, Facts], wanted: set[str]) -> list[Finding]:
+def _cross(
+    everything: list[Target], results: Mapping[Target, Outcome], wanted: set[str]
+) -> list[Finding]:
     from checks.validation.crossdoc import check_project
 
     by_project: dict[str, list[tuple[Target, Facts]]] = defaultdict(list)
     for target in everything:
         if target.project is not None:
-            by_project[target.project].append((target, facts[target]))
+            by_project[target.project].append((target, results[target].facts))
     out: list[Finding] = []
     for project, records in sorted(by_project.items()):
         out.extend(f for f in check_project(project, records) if f.path in wanted)

@@ -29,6 +29,14 @@ def required_sections(kind: str) -> tuple[str, ...]:
     return tuple(document.headings(body))
 
 
+def prepare() -> None:
+    """Compile every validator and read every template now (before worker processes fork)."""
+    for kind in kinds.KINDS.values():
+        schemas.fast_validator(kind.schema)
+        required_sections(kind.name)
+    schemas.fast_validator(kinds.PROJECT_SCHEMA)
+
+
 def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
     """Every single-file finding for ``target`` and the facts the cross-document rules need."""
     rel = target.rel
