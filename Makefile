@@ -27,7 +27,7 @@ lint: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_validate.py
+	$(PY) benchmarks/bench_validate.py --repeat 5
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

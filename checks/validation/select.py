@@ -10,7 +10,23 @@ from checks.findings import Finding
 from checks.validation import targets as tg
 from checks.validation.targets import Target
 
+NOT_A_DOCUMENT = (
+    "not an ops document: expected ops/<project>/project.yaml, ops/<project>/<folder>/*.md "
+    "or templates/<template>.md"
+)
 OUTSIDE_ROOT = "is outside the repository root '{root}'; name a path inside it or change --root"
+
+
+def _relative(root: Path, raw: str) -> str | None:
+    """``raw`` (relative to the current directory) as a posix path inside ``root``, or None."""
+    path = Path(raw)
+    full = path if path.is_absolute() else Path.cwd() / path
+    try:
+        rel = full.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return None
+    rel = os.path.normpath(rel).replace(os.sep, "/")
+    return None if rel == ".." or rel.startswith("../") else rel
 
 
 def resolve_paths(
@@ -23,53 +39,23 @@ def resolve_paths(
     chosen: list[Target] = []
     problems: list[Finding] = []
     for raw in paths:
-        path = Path(raw)
-        full = path if path.is_absolute() else Path.cwd() / path
-        try:
-            rel = full.absolute().relative_to(root.absolute()).as_posix()
-        except ValueError:
-            problems.append(
-                Finding(
-                    raw,
-                    1,
-                    None,
-                    OUTSIDE_ROOT.format(root=root),
-                    rule="input",
-                )
-            )
+        rel = _relative(root, raw)
+        if rel is None:
+            problems.append(Finding(raw, 1, None, OUTSIDE_ROOT.format(root=root), rule="input"))
             continue
-        rel = os.path.normpath(rel).replace(os.sep, "/")
-        if rel.startswith("../"):
-            problems.append(
-                Finding(
-                    raw,
-                    1,
-                    None,
-                    OUTSIDE_ROOT.format(root=root),
-                    rule="input",
-                )
-            )
-        elif rel not in virtual and not full.exists() and not full.is_symlink():
+        full = root / rel
+        if rel not in virtual and not full.exists() and not full.is_symlink():
             problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
         elif full.is_dir():
             chosen.extend(
                 t
                 for t in tg.scan_tree(root).targets
-                if rel in (".", "") or t.rel == rel or t.rel.startswith(rel + "/")
+                if rel == "." or t.rel == rel or t.rel.startswith(rel + "/")
             )
         else:
             target = tg.classify(rel)
             if target is None:
-                problems.append(
-                    Finding(
-                        rel,
-                        1,
-                        None,
-                        "not an ops document: expected ops/<project>/project.yaml"
-                        ", ops/<project>/<folder>/*.md or templates/<template>.md",
-                        rule="input",
-                    )
-                )
+                problems.append(Finding(rel, 1, None, NOT_A_DOCUMENT, rule="input"))
             else:
                 chosen.append(target)
     return list(dict.fromkeys(chosen)), problems
