@@ -33,11 +33,11 @@ What it does, in one run:
      take longer than ``--baseline-budget`` seconds, a seeded random sample of 1,000 documents
      is timed and the result extrapolated (the output says so).
 
-"Cold" means no validation cache ($XDG_CACHE_HOME pointed into the work folder); the operating system's page cache is warm in every run, and
-so is Python's bytecode cache, as in a real install: the children run with
-PYTHONPYCACHEPREFIX=WORKDIR/pycache and without PYTHONDONTWRITEBYTECODE (``--keep-env`` runs
-them with the environment as it is). Other load on the machine shows in the timings: the
-report gives the load average before and after.
+"Cold" means no validation cache ($XDG_CACHE_HOME pointed into the work folder); the operating
+system's page cache is warm in every run, and so is Python's bytecode cache, as in a real
+install: the children run with PYTHONPYCACHEPREFIX=WORKDIR/pycache and without
+PYTHONDONTWRITEBYTECODE (``--keep-env`` runs them with the environment as it is). Other load
+on the machine shows in the timings: the report gives the load average before and after.
 
 Targets (2-core machine): whole tree <= 1.5 s cold and <= 0.4 s unchanged, one file <= 0.2 s
 (warm cache), peak RSS <= 150 MB, and at least 40 times faster than the naive baseline.
