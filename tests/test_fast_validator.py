@@ -30,7 +30,9 @@ def _documents() -> list[tuple[str, str, dict[str, Any]]]:
         except DocumentError:
             continue
         found.append((path.relative_to(REPO).as_posix(), kind.schema, data))
-    for path in sorted(REPO.glob("**/ops/*/project.yaml")):
+    for path in sorted(
+        [*REPO.glob("ops/*/project.yaml"), *REPO.glob("tests/data/**/project.yaml")]
+    ):
         try:
             data = document.parse_yaml_file(document.read_text(path)).data
         except DocumentError:
