@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,8 +46,14 @@ class Document(NamedTuple):
 def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
     """A file's bytes and its stat, refusing anything larger than ``max_bytes`` before reading."""
     try:
-        with open(path, "rb") as f:
+        # O_NONBLOCK: a FIFO named like a document must not hang us; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as f:
             st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(st.st_mode):
+                raise DocumentError(1, "is not a regular file (a pipe, socket or device?)")
             if st.st_size > max_bytes:
                 raise DocumentError(
                     1,

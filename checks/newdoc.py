@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from checks import document, fill, kinds
 from checks.document import DocumentError
 from checks.errors import OpsError
+from checks.paths import escaping_link
 from checks.project import Project
 from checks.resources import templates_dir
 
@@ -41,9 +42,11 @@ def records(root: Path, project: str, kind: str) -> list[tuple[Path, dict[str, A
     out: list[tuple[Path, dict[str, Any]]] = []
     if folder.is_dir():
         for path in sorted(folder.glob("*.md")):
+            if escaping_link(root, path.relative_to(root).as_posix()) is not None:
+                continue  # ops validate reports it; never take values from outside
             try:
                 out.append((path, document.parse_front_matter(document.read_text(path)).data))
-            except DocumentError:
+            except (DocumentError, OSError):
                 continue
     return out
 

@@ -65,14 +65,14 @@ def validator(name: str) -> Draft202012Validator:
 
 
 def _ecma(schema: Any) -> Any:
-    """A copy whose patterns end with ``\\Z`` instead of ``$``.
+    """A copy whose patterns mean in Python what they mean in ECMA-262 (JSON Schema's regexes).
 
-    JSON Schema patterns are ECMA-262, where "$" ends the string; Python's "$" also
-    matches before a final newline, which would let "RETRO-1\\n" pass as an id.
+    ECMA's "$" ends the string, Python's also matches before a final newline (which would let
+    "RETRO-1\\n" pass as an id); ECMA's "\\d" is 0-9, Python's any Unicode digit (Arabic-Indic too).
     """
     if isinstance(schema, dict):
         return {
-            key: re.sub(r"(?<!\\)\$$", r"\\Z", value)
+            key: _ecma_pattern(value)
             if key == "pattern" and isinstance(value, str)
             else _ecma(value)
             for key, value in schema.items()
@@ -80,6 +80,11 @@ def _ecma(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_ecma(item) for item in schema]
     return schema
+
+
+def _ecma_pattern(pattern: str) -> str:
+    pattern = re.sub(r"(?<!\\)\$$", r"\\Z", pattern)
+    return re.sub(r"(?<!\\)\\d", "[0-9]", pattern)
 
 
 @functools.cache

@@ -10,6 +10,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from checks.findings import shorten
+
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -111,18 +113,15 @@ class _Builder:
                 raise _refused(node)
             try:
                 return parse(self.loader, node)
-            except ValueError:  # Python refuses int() of more than 4300 digits
-                digits = len(node.value.lstrip("+-").replace("_", ""))
-                raise YamlProblem(
-                    node.start_mark.line,
-                    f"YAML error: a number of {digits} digits is too large; quote it if it is text",
-                ) from None
+            except (ValueError, KeyError, IndexError):
+                raise _bad_scalar(node) from None
         key = id(node)
         if key in self.built:
             return self.built[key]
         if isinstance(node, MappingNode) and node.tag == _MAP:
             _check_keys(node)  # before merge keys are flattened: an override is no duplicate
             self.loader.flatten_mapping(node)
+            _check_key_types(node)  # keys that came in through a merge
             mapping: dict[str, Any] = {}
             self.built[key] = mapping
             for key_node, value_node in node.value:
@@ -134,6 +133,24 @@ class _Builder:
             sequence.extend(self.build(item, depth + 1) for item in node.value)
             return sequence
         raise _refused(node)
+
+
+def _bad_scalar(node: ScalarNode) -> YamlProblem:
+    digits = node.value.lstrip("+-").replace("_", "")
+    if digits.isdigit() and len(digits) > 4300:  # Python refuses int() of that many digits
+        message = f"a number of {len(digits)} digits is too large; quote it if it is text"
+    else:  # an explicit tag on a value it cannot read: !!bool maybe, !!int ""
+        tag = "!!" + str(node.tag).removeprefix(_YAML)
+        message = f"{shorten(node.value)} is not a valid {tag}; remove the tag or fix the value"
+    return YamlProblem(node.start_mark.line, f"YAML error: {message}")
+
+
+def _check_key_types(node: MappingNode) -> None:
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode):
+            raise YamlProblem(
+                key_node.start_mark.line, "a key must be a plain string, not a list or mapping"
+            )
 
 
 def _refused(node: Node) -> YamlProblem:

@@ -8,7 +8,6 @@ from pathlib import Path
 # Posix paths relative to the repository root: also what messages show.
 EVIDENCE_DIR = "evidence/phase6"
 RUN_LOG = f"{EVIDENCE_DIR}/run.log"
-LOCK_NAME = "run.log.lock"  # in the scratch folder (checks.scratch), outside the repository
 MANIFEST = f"{EVIDENCE_DIR}/manifest.json"
 VALIDATION_MD = f"{EVIDENCE_DIR}/validation.md"
 

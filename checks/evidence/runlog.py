@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import getpass
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import filelock
 from jsonschema.exceptions import ValidationError, best_match
 
 from checks import __version__
 from checks.errors import OpsError
-from checks.evidence.files import LOCK_NAME, RUN_LOG, sha256_file
+from checks.evidence.files import EVIDENCE_DIR, RUN_LOG, sha256_file
 from checks.findings import json_path
+from checks.paths import writable
 from checks.schemas import validator
-from checks.scratch import scratch_dir
 
 SCHEMA = "run-log-entry.schema.json"
 LOCK_TIMEOUT_SECONDS = 120
@@ -152,16 +153,31 @@ def error_message(error: ValidationError) -> str:
 
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
-    """Hold the run.log lock (across processes) for the duration of the block."""
-    lock_path = scratch_dir(root) / LOCK_NAME
+    """Hold an exclusive lock on the evidence folder for the duration of the block.
+
+    The lock (flock) is on the folder that holds run.log and its derived files, so every
+    process that writes the evidence excludes every other, whoever runs it, and no lock file
+    is left behind in the repository.
+    """
+    folder = writable(root, EVIDENCE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        with filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
-            yield
-    except filelock.Timeout:
-        raise OpsError(
-            f"could not lock {RUN_LOG} ({lock_path}) within {LOCK_TIMEOUT_SECONDS} s; "
-            "is another ops run stuck?"
-        ) from None
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OpsError(
+                        f"could not lock {RUN_LOG} within {LOCK_TIMEOUT_SECONDS} s; "
+                        "is another ops run stuck?"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def encode(entry: dict[str, Any]) -> bytes:

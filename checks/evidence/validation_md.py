@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,10 @@ def newest_first(lines: list[runlog.LogLine]) -> list[tuple[int, dict[str, Any]]
     """
     valid = [(line.number, line.entry) for line in lines if line.entry is not None]
 
-    def key(item: tuple[int, dict[str, Any]]) -> tuple[dt.datetime, int]:
-        return dt.datetime.fromisoformat(item[1]["timestamp"]), item[0]
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[str, int]:
+        # The schema fixes the format (YYYY-MM-DDTHH:MM:SS[.f]Z), so text order is time order,
+        # and a leap second (:60), valid RFC 3339, needs no datetime.
+        return str(item[1]["timestamp"]), item[0]
 
     return sorted(valid, key=key, reverse=True)
 

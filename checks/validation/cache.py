@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from checks import atomic
-from checks.errors import OpsError
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
@@ -80,10 +79,8 @@ class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.folder: Path | None = None
         if enabled:
-            try:
-                self.folder = scratch_dir(root) / "validate"
-            except OpsError:  # no writable cache folder: slower, never wrong
-                self.folder = None
+            scratch = scratch_dir(root)  # None: no private cache folder; slower, never wrong
+            self.folder = scratch / "validate" if scratch is not None else None
         self.groups: dict[str, dict[str, list[Any]]] = {}
         self.dirty: set[str] = set()
 

@@ -82,6 +82,16 @@ def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
         for path, value in odd.items()
         if path not in typed
     )
+    if not found:  # the validators disagree: never let the document pass unexplained
+        found.append(
+            Finding(
+                rel,
+                doc.offset,
+                "$",
+                f"does not match {schema}, but the reason could not be explained; please report "
+                "this document to the maintainers of ops",
+            )
+        )
     return found
 
 
@@ -161,13 +171,17 @@ def _sections(target: Target, doc: Document) -> list[Finding]:
             target.rel,
             doc.body_line,
             None,
-            f"missing section '## {name}' (a {target.kind} has the sections of "
-            f"templates/{template})",
+            f"missing section '## {name}' ({_article(target.kind)} {target.kind} has the "
+            f"sections of templates/{template})",
             rule="sections",
         )
         for name in required_sections(target.kind)
         if name not in present
     ]
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _value(doc: Document, key: str) -> list[Any] | None:

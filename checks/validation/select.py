@@ -19,13 +19,7 @@ OUTSIDE_ROOT = "is outside the repository root '{root}'; name a path inside it o
 
 def _relative(root: Path, raw: str) -> str | None:
     """``raw`` (relative to the current directory) as a posix path inside ``root``, or None."""
-    path = Path(raw)
-    full = path if path.is_absolute() else Path.cwd() / path
-    try:
-        rel = full.absolute().relative_to(root.absolute()).as_posix()
-    except ValueError:
-        return None
-    rel = os.path.normpath(rel).replace(os.sep, "/")
+    rel = os.path.relpath(os.path.abspath(raw), os.path.abspath(root)).replace(os.sep, "/")
     return None if rel == ".." or rel.startswith("../") else rel
 
 
@@ -54,6 +48,8 @@ def resolve_paths(
             )
         else:
             target = tg.classify(rel)
+            if target is None and tg.ignored(rel):
+                continue  # as the whole-tree run does (pre-commit passes every matching file)
             if target is None:
                 problems.append(Finding(rel, 1, None, NOT_A_DOCUMENT, rule="input"))
             else:

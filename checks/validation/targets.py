@@ -38,6 +38,15 @@ def classify(rel: str) -> Target | None:
     return None
 
 
+def ignored(rel: str) -> bool:
+    """Files beside the documents that are no records: a README, notes in templates/."""
+    parts = PurePosixPath(rel).parts
+    in_record_folder = len(parts) == 4 and parts[0] == "ops" and parts[2] in BY_FOLDER
+    return (in_record_folder and parts[3] in SKIP_NAMES) or (
+        len(parts) == 2 and parts[0] == "templates" and parts[1] not in BY_TEMPLATE
+    )
+
+
 class Scan(NamedTuple):
     targets: list[Target]
     links: set[str]  # rel paths of symlinks met on the way (files or folders)
