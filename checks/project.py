@@ -20,9 +20,6 @@ class Project:
     severity_scale: tuple[str, ...]
     data: dict[str, Any] = field(repr=False, compare=False)
 
-    def folder(self, root: Path) -> Path:
-        return root / "ops" / self.slug
-
 
 def check_slug(slug: str) -> str:
     if not kinds.is_slug(slug):

@@ -45,8 +45,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith(".ops-cache"):
-            continue
         if path.is_symlink():
             out[rel] = b"-> " + str(path.readlink()).encode()
         elif path.is_file():

@@ -19,6 +19,7 @@ base project: where a symlink can lead out of the repository, and where nothing 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tracemalloc
 from pathlib import Path
@@ -54,6 +55,8 @@ def _generate(spec: dict[str, Any], root: Path, outside: Path) -> None:
             f.truncate(spec["size_mb"] * MiB)
     elif kind == "symlink":
         path.symlink_to(spec["target"].replace("{outside}", str(outside)))
+    elif kind == "fifo":
+        os.mkfifo(path)
     else:
         raise ValueError(f"unknown generate kind {kind!r}")
 

@@ -47,7 +47,6 @@ def add_parser(subparsers: Any) -> None:
         help="a file the evidence refers to, relative to the repository root (repeatable)",
     )
     p.add_argument("--result", choices=("ok", "failed"), default="ok")
-    p.add_argument("--command", default="evidence record", metavar="NAME", dest="record_command")
 
     p = sub.add_parser("manifest", help="rebuild manifest.json and validation.md")
     p.add_argument(
@@ -93,7 +92,7 @@ def _run_record(root: Path, args: argparse.Namespace) -> int:
         raise OpsError(f"ops/{project}/ does not exist; is --project spelled right?")
     entry = record(
         root,
-        command=_text(args.record_command, "--command"),
+        command="evidence record",  # manual evidence never poses as another command
         project=project,
         result=args.result,
         summary=_text(args.summary, "--summary"),

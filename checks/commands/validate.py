@@ -18,7 +18,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Exit 0 when valid, 1 when a document is invalid, 2 for usage or input errors.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text for people, json for machines, markdown for a job summary",
+    )
     parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )

@@ -39,11 +39,16 @@ def content_hash(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+def stat_key(st: os.stat_result) -> Signature:
+    """Size, modification and change times, inode: together they change when the bytes do."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def signature(st: os.stat_result) -> Signature | None:
     """The stat signature to trust next time, or None for a file modified just now."""
     if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    return stat_key(st)
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from checks.findings import Finding
 from checks.paths import escaping_link
 from checks.validation import targets as tg
 from checks.validation import workers
-from checks.validation.cache import Cache, content_hash, signature
+from checks.validation.cache import Cache, content_hash, signature, stat_key
 from checks.validation.select import resolve_paths
 from checks.validation.targets import Facts, Target
 from checks.validation.workers import Outcome, Work
@@ -63,7 +63,7 @@ def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
             st = os.stat(full)
         except OSError:
             st = None
-        if st is not None and [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == sig:
+        if st is not None and stat_key(st) == sig:
             return hit
     got = workers.read_target(target, full)
     if isinstance(got, Outcome):

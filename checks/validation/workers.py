@@ -1,8 +1,8 @@
 """Checking files one by one, in this process and in worker processes.
 
-A worker reads the files it is given (unless the parent already had to), so
-that document bytes are never pickled between processes; the parent checks a
-share itself instead of waiting.
+A worker reads the files it is given, so that document bytes cross between
+processes only for the few files the parent had to read to compare with the
+cache; the parent checks a share itself instead of waiting.
 """
 
 from __future__ import annotations
