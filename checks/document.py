@@ -72,14 +72,9 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.s
     return raw, st
 
 
-def read_bytes(path: Path | str, max_bytes: int = MAX_BYTES) -> bytes:
-    """A file's bytes, refusing anything larger than ``max_bytes`` before reading it."""
-    return read_file(path, max_bytes)[0]
-
-
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """Read a UTF-8 text file, refusing huge, binary and non-UTF-8 files."""
-    return decode(read_bytes(path, max_bytes))
+    return decode(read_file(path, max_bytes)[0])
 
 
 def decode(raw: bytes) -> str:

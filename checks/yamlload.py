@@ -164,16 +164,16 @@ def _refused(node: Node) -> YamlProblem:
 
 
 def _check_graph(root: Node) -> None:
-    """Refuse recursive aliases, deep nesting and alias bombs.
+    """Refuse recursive aliases and alias bombs (the builder bounds the depth).
 
     Expanded sizes are memoised per node, so a billion-laughs document costs
     as many steps as it has nodes, not as many as it would expand to.
     """
     size: dict[int, int] = {}
-    stack: list[tuple[Node, int, bool]] = [(root, 0, False)]
+    stack: list[tuple[Node, bool]] = [(root, False)]
     on_path: set[int] = set()
     while stack:
-        node, depth, done = stack.pop()
+        node, done = stack.pop()
         key = id(node)
         if done:
             on_path.discard(key)
@@ -190,13 +190,9 @@ def _check_graph(root: Node) -> None:
             continue
         if key in on_path:
             raise YamlProblem(node.start_mark.line, "recursive YAML alias; remove the alias")
-        if depth > MAX_DEPTH:
-            raise YamlProblem(
-                node.start_mark.line, f"front matter is nested more than {MAX_DEPTH} levels deep"
-            )
         on_path.add(key)
-        stack.append((node, depth, True))
-        stack.extend((c, depth + 1, False) for c in _children(node) if id(c) not in size)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
 
 
 def _children(node: Node) -> list[Node]:
@@ -208,12 +204,9 @@ def _children(node: Node) -> list[Node]:
 
 
 def _check_keys(node: MappingNode) -> None:
+    _check_key_types(node)
     seen: dict[str, int] = {}
     for key_node, _ in node.value:
-        if not isinstance(key_node, ScalarNode):
-            raise YamlProblem(
-                key_node.start_mark.line, "a key must be a plain string, not a list or mapping"
-            )
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
         name = key_node.value
@@ -261,36 +254,43 @@ def load(text: str) -> tuple[Any, Node | None]:
         loader.dispose()
 
 
-def node_at(root: Node | None, path: tuple[str | int, ...] | list[str | int]) -> Node | None:
+Path_ = tuple[str | int, ...] | list[str | int]
+
+
+def _step(node: Node, part: str | int) -> tuple[int, Node] | None:
+    """One step down ``path``: the line where ``part`` stands, and its value node."""
+    if isinstance(node, MappingNode) and isinstance(part, str):
+        for key_node, value_node in reversed(node.value):  # the last one wins, as in YAML
+            if isinstance(key_node, ScalarNode) and key_node.value == part:
+                return key_node.start_mark.line, value_node
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+        item = node.value[part]
+        return item.start_mark.line, item
+    return None
+
+
+def node_at(root: Node | None, path: Path_) -> Node | None:
     """The value node at ``path``, or None when the path does not lead to one."""
     node = root
     for part in path:
-        if isinstance(node, MappingNode) and isinstance(part, str):
-            node = next((v for k, v in reversed(node.value) if k.value == part), None)
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
+        found = _step(node, part) if node is not None else None
+        if found is None:
             return None
+        node = found[1]
     return node
 
 
-def line_of(root: Node | None, path: tuple[str | int, ...] | list[str | int]) -> int | None:
-    """0-based line of ``path``: the key's line in a mapping, the item's in a list."""
+def line_of(root: Node | None, path: Path_) -> int | None:
+    """0-based line of ``path``: the key's line in a mapping, the item's in a list.
+
+    Where the path stops leading anywhere, the line of the last part that was found.
+    """
     if root is None:
         return None
-    node: Node = root
-    line = node.start_mark.line
+    node, line = root, root.start_mark.line
     for part in path:
-        if isinstance(node, MappingNode) and isinstance(part, str):
-            for key_node, value_node in reversed(node.value):
-                if isinstance(key_node, ScalarNode) and key_node.value == part:
-                    line, node = key_node.start_mark.line, value_node
-                    break
-            else:
-                return line
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line
-        else:
+        found = _step(node, part)
+        if found is None:
             return line
+        line, node = found
     return line

@@ -20,7 +20,7 @@ from checks import __version__
 from checks.errors import OpsError
 from checks.evidence.files import EVIDENCE_DIR, RUN_LOG, sha256_file
 from checks.findings import json_path
-from checks.paths import writable
+from checks.paths import within, writable
 from checks.schemas import validator
 
 SCHEMA = "run-log-entry.schema.json"
@@ -88,7 +88,7 @@ def artefact_path(root: Path, path: Path | str) -> str:
     shown = given.as_posix()
     real_root = root.resolve()
     real = (given if given.is_absolute() else root / given).resolve()
-    if not real.is_relative_to(real_root):
+    if not within(str(real), str(real_root)):
         raise OpsError(
             "resolves outside the repository; only files inside it can be evidence", path=shown
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from checks.findings import Finding, shorten
 from checks.kinds import DEFAULT_SEVERITY_SCALE
@@ -96,46 +96,40 @@ def _severities(documents: Sequence[Record], scale: tuple[str, ...]) -> list[Fin
 
 
 def _unique_incidents(documents: Sequence[Record]) -> list[Finding]:
-    first: dict[str, str] = {}
-    out: list[Finding] = []
-    for t, f in documents:
-        if t.kind != "incident" or "id" not in f:
-            continue
-        ident, line = f["id"]
-        if ident in first:
-            out.append(
-                Finding(
-                    t.rel,
-                    line,
-                    "$.id",
-                    f"incident id {shorten(ident)} is also used by {first[ident]}; "
-                    "ids are unique in a project",
-                    rule="unique",
-                )
-            )
-        else:
-            first[ident] = t.rel
-    return out
+    return _repeats(
+        "incident id",
+        (
+            (f["id"][0], t.rel, f["id"][1], "$.id", f"by {t.rel}")
+            for t, f in documents
+            if t.kind == "incident" and "id" in f
+        ),
+    )
 
 
 def _unique_items(documents: Sequence[Record]) -> list[Finding]:
+    return _repeats(
+        "action item id",
+        (
+            (ident, t.rel, line, where, f"at {t.rel}:{line}")
+            for t, f in documents
+            for ident, line, where in f.get("items", [])
+        ),
+    )
+
+
+def _repeats(label: str, uses: Iterable[tuple[str, str, int, str, str]]) -> list[Finding]:
+    """A finding for every use of an id after its first. ``uses``: (id, path, line, json path,
+    how to name this place in a later message), in document order."""
     first: dict[str, str] = {}
     out: list[Finding] = []
-    for t, f in documents:
-        for ident, line, where in f.get("items", []):
-            if ident in first:
-                out.append(
-                    Finding(
-                        t.rel,
-                        line,
-                        where,
-                        f"action item id {shorten(ident)} is also used at {first[ident]}; "
-                        "ids are unique in a project",
-                        rule="unique",
-                    )
-                )
-            else:
-                first[ident] = f"{t.rel}:{line}"
+    for ident, rel, line, where, place in uses:
+        if ident in first:
+            message = f"{label} {shorten(ident)} is also used {first[ident]}; "
+            out.append(
+                Finding(rel, line, where, message + "ids are unique in a project", rule="unique")
+            )
+        else:
+            first[ident] = place
     return out
 
 
