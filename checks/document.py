@@ -48,28 +48,44 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.s
     try:
         # O_NONBLOCK: a FIFO named like a document must not hang us; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError(path)
-            if not stat.S_ISREG(st.st_mode):
-                raise DocumentError(1, "is not a regular file (a pipe, socket or device?)")
-            if st.st_size > max_bytes:
-                raise DocumentError(
-                    1,
-                    f"file is {st.st_size:,} bytes; documents are limited to {max_bytes:,} bytes "
-                    "(split it, or move attachments out of ops/)",
-                )
-            raw = f.read(max_bytes + 1)
     except IsADirectoryError:
         raise DocumentError(1, "is a directory, expected a file") from None
     except FileNotFoundError:
         raise
     except OSError as e:
         raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise DocumentError(1, "is a directory, expected a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise DocumentError(1, "is not a regular file (a pipe, socket or device?)")
+        if st.st_size > max_bytes:
+            raise DocumentError(
+                1,
+                f"file is {st.st_size:,} bytes; documents are limited to {max_bytes:,} bytes "
+                "(split it, or move attachments out of ops/)",
+            )
+        raw = _read_upto(fd, st.st_size, max_bytes + 1)
+    except OSError as e:
+        raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
     if len(raw) > max_bytes:  # grew while we read it
         raise DocumentError(1, f"file is larger than {max_bytes:,} bytes")
     return raw, st
+
+
+def _read_upto(fd: int, size: int, limit: int) -> bytes:
+    """Read to the end of the file or ``limit`` bytes. The first read asks for the size that
+    fstat gave plus one byte: asking for ``limit`` at once makes Python allocate ``limit``
+    bytes per file, which was a tenth of the time of validating a large tree."""
+    chunks = [os.read(fd, min(size + 1, limit))]
+    total = len(chunks[0])
+    while chunks[-1] and total < limit:
+        chunks.append(os.read(fd, min(64 * 1024, limit - total)))
+        total += len(chunks[-1])
+    return b"".join(chunks)
 
 
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
