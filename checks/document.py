@@ -6,11 +6,11 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from yaml.nodes import Node, ScalarNode
 
-from checks import yamlload
+from checks import yamlfast, yamlload
 
 MAX_BYTES = 1024 * 1024  # a record is a few KiB; anything this large is a mistake
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
@@ -26,12 +26,33 @@ class DocumentError(Exception):
         self.message = message
 
 
-class Document(NamedTuple):
-    data: dict[str, Any]
-    body: str
-    body_line: int  # 1-based file line where the body starts
-    node: Node | None  # composed YAML, for line numbers
-    offset: int  # file line of YAML line 0
+class Document:
+    """A document's data and body. Line numbers come from the composed YAML, which is made
+    only when a line is asked for if the data was read by :mod:`checks.yamlfast`."""
+
+    __slots__ = ("_node", "_yaml", "body", "body_line", "data", "offset")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        body: str,
+        body_line: int,  # 1-based file line where the body starts
+        node: Node | None,  # composed YAML, for line numbers
+        offset: int,  # file line of YAML line 0
+        yaml_text: str | None = None,  # to compose later, when node is None
+    ) -> None:
+        self.data = data
+        self.body = body
+        self.body_line = body_line
+        self.offset = offset
+        self._node = node
+        self._yaml = yaml_text
+
+    @property
+    def node(self) -> Node | None:
+        if self._yaml is not None:
+            self._node, self._yaml = yamlload.compose(self._yaml), None
+        return self._node
 
     def line(self, path: tuple[str | int, ...] | list[str | int]) -> int:
         found = yamlload.line_of(self.node, path)
@@ -128,6 +149,9 @@ def parse_front_matter(text: str) -> Document:
     end_line = text.count("\n", 0, closing.start()) + 1
     body_start = text.find("\n", closing.start())
     body = "" if body_start < 0 else text[body_start + 1 :]
+    data = yamlfast.load(yaml_text)
+    if data is not None:
+        return Document(data, body, end_line + 1, None, 2, yaml_text)
     data, node = _parse_mapping(yaml_text, offset=2, what="front matter")
     return Document(data, body, end_line + 1, node, 2)
 

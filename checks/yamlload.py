@@ -14,8 +14,10 @@ from checks.findings import shorten
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    from yaml._yaml import CParser as _CParser
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
+    _CParser = None  # type: ignore[assignment,misc]
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 MAX_NODES = 100_000  # after expanding aliases; a front matter has a few hundred
@@ -40,27 +42,34 @@ class YamlProblem(Exception):
 
 _YAML = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ = _YAML + "str", _YAML + "map", _YAML + "seq"
-_RESOLVED: dict[tuple[str, bool, bool], str] = {}
+_MERGE = _YAML + "merge"
+_RESOLVED: dict[tuple[str, Any], str] = {}
 
 
 class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """The C safe loader, used to compose nodes (with their lines); see :class:`_Builder`."""
 
+    def __init__(self, stream: str) -> None:
+        # Only the C parser needs setting up: nodes are built into data by _Builder, not
+        # by the constructor, and we use no path resolvers, so neither needs its state.
+        if _CParser is None:  # pragma: no cover - PyYAML built without libyaml
+            super().__init__(stream)
+        else:
+            _CParser.__init__(self, stream)
+
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         # A plain scalar's tag depends on its text alone (we use no path resolvers), and
         # documents repeat the same keys and values: remember the answers.
-        if kind is MappingNode and implicit:
-            return _MAP
-        if kind is SequenceNode and implicit:
-            return _SEQ
-        if kind is ScalarNode and isinstance(value, str) and implicit is not None:
-            key = (value, bool(implicit[0]), bool(implicit[1]))
-            known = _RESOLVED.get(key)
-            if known is None:
+        if kind is ScalarNode:
+            try:
+                return _RESOLVED[value, implicit]
+            except (KeyError, TypeError):
                 known = str(super().resolve(kind, value, implicit))
-                if len(_RESOLVED) < 50_000:
-                    _RESOLVED[key] = known
-            return known
+                if len(_RESOLVED) < 50_000 and isinstance(value, str):
+                    _RESOLVED[value, implicit] = known
+                return known
+        if implicit:
+            return _MAP if kind is MappingNode else _SEQ
         return str(super().resolve(kind, value, implicit))
 
     # We use no path resolvers: skip PyYAML's bookkeeping for them on every node.
@@ -116,23 +125,36 @@ class _Builder:
             except (ValueError, KeyError, IndexError):
                 raise _bad_scalar(node) from None
         key = id(node)
-        if key in self.built:
+        if key in self.built:  # an alias: share the value, as PyYAML does
             return self.built[key]
         if isinstance(node, MappingNode) and node.tag == _MAP:
-            _check_keys(node)  # before merge keys are flattened: an override is no duplicate
-            self.loader.flatten_mapping(node)
-            _check_key_types(node)  # keys that came in through a merge
             mapping: dict[str, Any] = {}
             self.built[key] = mapping
             for key_node, value_node in node.value:
-                mapping[key_node.value] = self.build(value_node, depth + 1)
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
+                    return self._merged(node, depth)  # rare: let PyYAML flatten it
+                name = key_node.value
+                if name in mapping:
+                    raise _duplicate(node, key_node)
+                mapping[name] = self.build(value_node, depth + 1)
             return mapping
         if isinstance(node, SequenceNode) and node.tag == _SEQ:
             sequence: list[Any] = []
             self.built[key] = sequence
-            sequence.extend(self.build(item, depth + 1) for item in node.value)
+            sequence.extend([self.build(item, depth + 1) for item in node.value])
             return sequence
         raise _refused(node)
+
+    def _merged(self, node: MappingNode, depth: int) -> dict[str, Any]:
+        """A mapping with merge keys (``<<: *base``) or a key that is not a scalar."""
+        _check_keys(node)  # before merge keys are flattened: an override is no duplicate
+        self.loader.flatten_mapping(node)
+        _check_key_types(node)  # keys that came in through a merge
+        mapping: dict[str, Any] = self.built[id(node)]
+        mapping.clear()
+        for key_node, value_node in node.value:
+            mapping[key_node.value] = self.build(value_node, depth + 1)
+        return mapping
 
 
 def _bad_scalar(node: ScalarNode) -> YamlProblem:
@@ -205,19 +227,24 @@ def _children(node: Node) -> list[Node]:
 
 def _check_keys(node: MappingNode) -> None:
     _check_key_types(node)
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE:
             continue
-        name = key_node.value
-        if name in seen:
-            raise YamlProblem(
-                key_node.start_mark.line,
-                f"duplicate key '{name}' (first on line {{first}}); YAML would silently keep "
-                "only the last value: remove or rename one",
-                first_line=seen[name],
-            )
-        seen[name] = key_node.start_mark.line
+        if key_node.value in seen:
+            raise _duplicate(node, key_node)
+        seen.add(key_node.value)
+
+
+def _duplicate(node: MappingNode, again: ScalarNode) -> YamlProblem:
+    name = again.value
+    first = next(k for k, _ in node.value if k.value == name and k.tag != _MERGE)
+    return YamlProblem(
+        again.start_mark.line,
+        f"duplicate key '{name}' (first on line {{first}}); YAML would silently keep "
+        "only the last value: remove or rename one",
+        first_line=first.start_mark.line,
+    )
 
 
 def load(text: str) -> tuple[Any, Node | None]:
@@ -250,6 +277,18 @@ def load(text: str) -> tuple[Any, Node | None]:
                 mark.line if mark is not None else 0, f"YAML error: {e.problem or e.context}"
             ) from None
         return data, node
+    finally:
+        loader.dispose()
+
+
+def compose(text: str) -> Node | None:
+    """The composed nodes of text that is known to load (for line numbers), else None."""
+    loader = Loader(text)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
 

@@ -1,19 +1,27 @@
-"""Rules across the documents of one project. Pure: facts in, findings out."""
+"""Rules across the documents of one project. Pure: facts in, findings out.
+
+Facts name where a value stands by its path in the document; ``line`` turns a
+path into a line number, for the few values a rule reports.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from checks.findings import Finding, shorten
+from checks.findings import Finding, json_path, shorten
 from checks.kinds import DEFAULT_SEVERITY_SCALE
 from checks.validation.targets import Facts, Target
 
 Record = tuple[Target, Facts]
+Lines = Callable[[Target, list[str | int]], int]
 
 
-def check_project(project: str, records: Sequence[Record]) -> list[Finding]:
+def check_project(project: str, records: Sequence[Record], line: Lines) -> list[Finding]:
     """Every cross-document finding for one project's records (project.yaml included)."""
-    config = next((f for t, f in records if t.role == "project" and f.get("parsed")), None)
+    config_record = next(
+        ((t, f) for t, f in records if t.role == "project" and f.get("parsed")), None
+    )
+    config = config_record[1] if config_record else None
     exists = any(t.role == "project" and f.get("present", True) for t, f in records)
     documents = [(t, f) for t, f in records if t.role == "document" and f.get("parsed")]
     out: list[Finding] = []
@@ -23,17 +31,17 @@ def check_project(project: str, records: Sequence[Record]) -> list[Finding]:
     if config is not None and "scale" in config:
         scale = tuple(config["scale"]) if config["scale"] is not None else None
     if scale is not None:  # a broken scale is reported once, by the schema
-        if config is not None:
-            out.extend(_config(project, config, scale))
-        out.extend(_severities(documents, scale))
-    out.extend(_unique_incidents(documents))
-    out.extend(_unique_items(documents))
+        if config_record is not None:
+            out.extend(_config(*config_record, scale, line))
+        out.extend(_severities(documents, scale, line))
+    out.extend(_unique_incidents(documents, line))
+    out.extend(_unique_items(documents, line))
     unreadable = {
         t.rel.rsplit("/", 1)[-1][:-3]
         for t, f in records
         if t.kind == "incident" and not f.get("parsed")
     }
-    out.extend(_postmortem_links(project, documents, unreadable, scale or ()))
+    out.extend(_postmortem_links(project, documents, unreadable, scale or (), line))
     return out
 
 
@@ -52,26 +60,26 @@ def _missing_project(project: str, records: Sequence[Record]) -> list[Finding]:
     ]
 
 
-def _config(project: str, config: Facts, scale: tuple[str, ...]) -> list[Finding]:
-    rel = f"ops/{project}/project.yaml"
+def _config(target: Target, config: Facts, scale: tuple[str, ...], line: Lines) -> list[Finding]:
+    rel = target.rel
     out: list[Finding] = []
     threshold = config.get("threshold")
     if threshold and threshold[0] not in scale:
         out.append(
             Finding(
                 rel,
-                threshold[1],
+                line(target, threshold[1]),
                 "$.postmortem.required_at_or_above",
                 f"{shorten(threshold[0])} is not in severity_scale ({', '.join(scale)})",
                 rule="severity",
             )
         )
-    for name, line in config.get("due_days", []):
+    for name, path in config.get("due_days", []):
         if name not in scale:
             out.append(
                 Finding(
                     rel,
-                    line,
+                    line(target, path),
                     f"$.postmortem.due_business_days.{name}",
                     f"{shorten(name)} is not in severity_scale ({', '.join(scale)})",
                     rule="severity",
@@ -80,11 +88,11 @@ def _config(project: str, config: Facts, scale: tuple[str, ...]) -> list[Finding
     return out
 
 
-def _severities(documents: Sequence[Record], scale: tuple[str, ...]) -> list[Finding]:
+def _severities(documents: Sequence[Record], scale: tuple[str, ...], line: Lines) -> list[Finding]:
     return [
         Finding(
             t.rel,
-            f["severity"][1],
+            line(t, f["severity"][1]),
             "$.severity",
             f"{shorten(f['severity'][0])} is not in the project's severity_scale "
             f"({', '.join(scale)})",
@@ -95,46 +103,52 @@ def _severities(documents: Sequence[Record], scale: tuple[str, ...]) -> list[Fin
     ]
 
 
-def _unique_incidents(documents: Sequence[Record]) -> list[Finding]:
-    return _repeats(
-        "incident id",
-        (
-            (f["id"][0], t.rel, f["id"][1], "$.id", f"by {t.rel}")
-            for t, f in documents
-            if t.kind == "incident" and "id" in f
-        ),
-    )
+def _unique_incidents(documents: Sequence[Record], line: Lines) -> list[Finding]:
+    uses = ((f["id"][0], t, f["id"][1]) for t, f in documents if t.kind == "incident" and "id" in f)
+    return _repeats("incident id", uses, line, cite_line=False)
 
 
-def _unique_items(documents: Sequence[Record]) -> list[Finding]:
-    return _repeats(
-        "action item id",
-        (
-            (ident, t.rel, line, where, f"at {t.rel}:{line}")
-            for t, f in documents
-            for ident, line, where in f.get("items", [])
-        ),
-    )
+def _unique_items(documents: Sequence[Record], line: Lines) -> list[Finding]:
+    uses = ((ident, t, path) for t, f in documents for ident, path in f.get("items", []))
+    return _repeats("action item id", uses, line, cite_line=True)
 
 
-def _repeats(label: str, uses: Iterable[tuple[str, str, int, str, str]]) -> list[Finding]:
-    """A finding for every use of an id after its first. ``uses``: (id, path, line, json path,
-    how to name this place in a later message), in document order."""
-    first: dict[str, str] = {}
+def _repeats(
+    label: str,
+    uses: Iterable[tuple[str, Target, list[str | int]]],
+    line: Lines,
+    *,
+    cite_line: bool,
+) -> list[Finding]:
+    """A finding for every use of an id after its first. ``uses``: (id, target, path in the
+    document), in document order; a later message names the first use by its file, and by
+    its line too when ``cite_line``."""
+    first: dict[str, tuple[Target, list[str | int]]] = {}
     out: list[Finding] = []
-    for ident, rel, line, where, place in uses:
-        if ident in first:
-            message = f"{label} {shorten(ident)} is also used {first[ident]}; "
-            out.append(
-                Finding(rel, line, where, message + "ids are unique in a project", rule="unique")
+    for ident, target, path in uses:
+        if ident not in first:
+            first[ident] = (target, path)
+            continue
+        where, at = first[ident]
+        place = f"at {where.rel}:{line(where, at)}" if cite_line else f"by {where.rel}"
+        out.append(
+            Finding(
+                target.rel,
+                line(target, path),
+                json_path(path),
+                f"{label} {shorten(ident)} is also used {place}; ids are unique in a project",
+                rule="unique",
             )
-        else:
-            first[ident] = place
+        )
     return out
 
 
 def _postmortem_links(
-    project: str, documents: Sequence[Record], unreadable: set[str], scale: tuple[str, ...]
+    project: str,
+    documents: Sequence[Record],
+    unreadable: set[str],
+    scale: tuple[str, ...],
+    line: Lines,
 ) -> list[Finding]:
     """Each postmortem names an existing incident (one postmortem per incident).
 
@@ -147,14 +161,14 @@ def _postmortem_links(
     for t, f in documents:
         if t.kind != "postmortem" or "incident" not in f:
             continue
-        ident, line = f["incident"]
+        ident, where = f["incident"]
         if ident in unreadable:
             continue
         if ident not in incidents:
             out.append(
                 Finding(
                     t.rel,
-                    line,
+                    line(t, where),
                     "$.incident",
                     f"incident {shorten(ident)} does not exist: no ops/{project}/incidents/"
                     f"{ident}.md; fix the id or add the incident "
@@ -167,7 +181,7 @@ def _postmortem_links(
             out.append(
                 Finding(
                     t.rel,
-                    line,
+                    line(t, where),
                     "$.incident",
                     f"incident {shorten(ident)} already has a postmortem: {covered[ident]}; "
                     "one postmortem per incident",
@@ -181,7 +195,7 @@ def _postmortem_links(
             out.append(
                 Finding(
                     t.rel,
-                    f["severity"][1],
+                    line(t, f["severity"][1]),
                     "$.severity",
                     f"severity {shorten(f['severity'][0])} differs from the incident's "
                     f"{shorten(incident['severity'][0])} ({incident_target.rel}); make them "

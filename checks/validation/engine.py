@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from checks import document
+from checks.document import Document, DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
 from checks.paths import escaping_link
@@ -133,13 +135,45 @@ def validate(
     out = list(problems)
     for target in requested:
         out.extend(results[target].findings)
-    out.extend(_cross(everything, results, {t.rel for t in requested}))
+    lines = Lines(root, contents)
+    out.extend(_cross(everything, results, {t.rel for t in requested}, lines))
     present = sum(1 for t in requested if results[t].facts.get("present", True))
     return Result(out, present)
 
 
+class Lines:
+    """Line numbers for paths in documents, read again for the few findings that need one:
+    the per-file checks keep paths, not lines, so they need not compose every document."""
+
+    def __init__(self, root: Path, contents: Mapping[str, bytes]) -> None:
+        self.root = root
+        self.contents = contents
+        self.docs: dict[str, Document | None] = {}
+
+    def __call__(self, target: Target, path: list[str | int]) -> int:
+        if target.rel not in self.docs:
+            self.docs[target.rel] = self._read(target)
+        doc = self.docs[target.rel]
+        return 1 if doc is None else doc.line(path)
+
+    def _read(self, target: Target) -> Document | None:
+        try:
+            raw = self.contents.get(target.rel)
+            if raw is None:
+                raw = document.read_file(self.root / target.rel)[0]
+            text = document.decode(raw)
+            if target.role == "project":
+                return document.parse_yaml_file(text)
+            return document.parse_front_matter(text)
+        except (DocumentError, OSError):  # changed since it was checked: no line to give
+            return None
+
+
 def _cross(
-    everything: list[Target], results: Mapping[Target, Outcome], wanted: set[str]
+    everything: list[Target],
+    results: Mapping[Target, Outcome],
+    wanted: set[str],
+    lines: Lines,
 ) -> list[Finding]:
     from checks.validation.crossdoc import check_project
 
@@ -149,5 +183,6 @@ def _cross(
             by_project[target.project].append((target, results[target].facts))
     out: list[Finding] = []
     for project, records in sorted(by_project.items()):
-        out.extend(f for f in check_project(project, records) if f.path in wanted)
+        found = check_project(project, records, lines)
+        out.extend(f for f in found if f.path in wanted)
     return out

@@ -186,10 +186,12 @@ def _article(word: str) -> str:
 
 def _value(doc: Document, key: str) -> list[Any] | None:
     value = doc.data.get(key)
-    return [value, doc.line([key])] if isinstance(value, str) else None
+    return [value, [key]] if isinstance(value, str) else None
 
 
 def _facts(target: Target, doc: Document) -> Facts:
+    """What the cross-document rules need: values with their paths in the document (lines
+    are looked up only for the few that a rule reports: see engine.Lines)."""
     data = doc.data
     facts: Facts = {"parsed": True}
     if target.role == "project":
@@ -201,12 +203,10 @@ def _facts(target: Target, doc: Document) -> Facts:
         if isinstance(postmortem, dict):
             threshold = postmortem.get("required_at_or_above")
             if isinstance(threshold, str):
-                facts["threshold"] = [threshold, doc.line(["postmortem", "required_at_or_above"])]
+                facts["threshold"] = [threshold, ["postmortem", "required_at_or_above"]]
             due = postmortem.get("due_business_days")
             if isinstance(due, dict):
-                facts["due_days"] = [
-                    [str(k), doc.line(["postmortem", "due_business_days", k])] for k in due
-                ]
+                facts["due_days"] = [[str(k), ["postmortem", "due_business_days", k]] for k in due]
         return facts
     for key in ("id", "incident", "severity", "title"):
         found = _value(doc, key)
@@ -215,7 +215,7 @@ def _facts(target: Target, doc: Document) -> Facts:
     items = data.get("action_items")
     if isinstance(items, list):
         facts["items"] = [
-            [item["id"], doc.line(["action_items", i, "id"]), f"$.action_items[{i}].id"]
+            [item["id"], ["action_items", i, "id"]]
             for i, item in enumerate(items)
             if isinstance(item, dict) and isinstance(item.get("id"), str)
         ]
