@@ -10,14 +10,15 @@ from pathlib import Path
 from checks.errors import OpsError
 
 
-def _temp_beside(path: Path, data: bytes) -> str:
+def _temp_beside(path: Path, data: bytes, durable: bool = True) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -25,14 +26,18 @@ def _temp_beside(path: Path, data: bytes) -> str:
     return tmp
 
 
-def write_bytes(path: Path, data: bytes) -> bool:
-    """Replace ``path`` atomically; returns False (and writes nothing) when unchanged."""
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Replace ``path`` atomically; returns False (and writes nothing) when unchanged.
+
+    ``durable=False`` skips the fsync, for files whose loss after a power cut costs
+    nothing but time (a cache): readers still see the old file or the new one whole.
+    """
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    tmp = _temp_beside(path, data)
+    tmp = _temp_beside(path, data, durable)
     try:
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)

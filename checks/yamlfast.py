@@ -27,7 +27,6 @@ import re
 from typing import Any
 
 from yaml.nodes import ScalarNode
-from yaml.reader import Reader
 from yaml.resolver import Resolver
 
 from checks.yamlload import MAX_DEPTH
@@ -37,11 +36,14 @@ try:
 except ImportError:  # pragma: no cover - without the wheel, yamlload reads everything
     yaml_rs = None  # type: ignore[assignment]
 
-_DEFER = re.compile(
-    r"[*&!%|>?\t\r\x85\u2028\u2029\ufeff]"  # aliases, anchors, tags, directives, ...
-    r"|[\s\[{,]:|:[,\]}]"  # a ':' that starts a token, or ends one inside a flow collection
-    r"|\[[^\n\]]*\n|\{[^\n}]*\n"  # a flow collection that goes on to the next line
+# One character class: what libyaml's reader refuses (Reader.NON_PRINTABLE), and
+# aliases, anchors, tags, directives, block scalars, complex keys, tabs, carriage
+# returns, YAML 1.1 line breaks and byte-order marks.
+_ODD_CHARACTER = re.compile(
+    "[^\n \"#$'()+-=@-{}~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+_ODD_COLONS = (" :", "\n:", "[:", "{:", ",:", ":,", ":]", ":}")  # ':' starting a token, ...
+
 # Every word yaml-rs may read as a number matches _NUMBERISH (checked by the tests); of
 # those, YAML 1.1 reads only _DECIMAL the same way.
 _WORD = re.compile(r"(?<![^\s\[{,:])[-+._0-9][^\s,\[\]{}#]*")
@@ -63,7 +65,7 @@ class _Defer(Exception):
 
 def load(text: str) -> dict[str, Any] | None:
     """The YAML mapping in ``text`` as yamlload would read it, or None: ask yamlload."""
-    if yaml_rs is None or _DEFER.search(text) or Reader.NON_PRINTABLE.search(text):
+    if yaml_rs is None or _ODD_CHARACTER.search(text) or not _plain_flow(text):
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False)
@@ -78,6 +80,20 @@ def load(text: str) -> dict[str, Any] | None:
     if numbers and not _plain_decimals(text):
         return None
     return data
+
+
+def _plain_flow(text: str) -> bool:
+    """No ':' that starts a token or ends one in a flow collection, and no flow collection
+    that goes on to the next line."""
+    if any(colon in text for colon in _ODD_COLONS):
+        return False
+    for opener, closer in (("[", "]"), ("{", "}")):
+        start = text.find(opener)
+        while start >= 0:
+            if closer not in text[start : text.find("\n", start)]:
+                return False
+            start = text.find(opener, start + 1)
+    return True
 
 
 def _walk(value: Any, depth: int) -> bool:

@@ -184,3 +184,19 @@ def test_lines_are_found_for_a_document_read_quickly() -> None:
     assert doc.data["id"] == "INC-1"
     assert doc.line(["id"]) == 4
     assert doc.line(["project"]) == 3
+
+
+def test_odd_characters_are_what_libyaml_refuses_and_the_special_ones() -> None:
+    """yamlfast's one character class is PyYAML's NON_PRINTABLE plus the characters of
+    YAML's rarer constructs (checked over the Basic Multilingual Plane and beyond)."""
+    from yaml.reader import Reader
+
+    special = set("*&!%|>?\t\r\x85\u2028\u2029\ufeff")
+    codes = [*range(0xD800), *range(0xE000, 0x10000), 0x10000, 0x1F600, 0x10FFFF]
+    wrong = [
+        hex(code)
+        for code in codes
+        if bool(yamlfast._ODD_CHARACTER.match(chr(code)))
+        != (bool(Reader.NON_PRINTABLE.match(chr(code))) or chr(code) in special)
+    ]
+    assert wrong == []

@@ -27,9 +27,9 @@ from checks import atomic
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
-VERSION = 2
+VERSION = 3  # 3: facts keep paths, not lines
 _PACKAGE = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("yaml", "jsonschema", "referencing", "jsonschema_rs")
+_LIBRARIES = ("yaml", "yaml_rs", "jsonschema", "referencing", "jsonschema_rs")
 RACY_NS = 2_000_000_000
 
 Signature = list[int]
@@ -134,5 +134,7 @@ class Cache:
             for group in sorted(self.dirty):
                 data = {"key": key, "entries": self.groups[group]}
                 atomic.write_bytes(
-                    self.folder / f"{group}.json", json.dumps(data, separators=(",", ":")).encode()
+                    self.folder / f"{group}.json",
+                    json.dumps(data, separators=(",", ":")).encode(),
+                    durable=False,  # a lost cache file is only a slower next run
                 )
