@@ -17,6 +17,7 @@ COMMANDS = {
     "new": "checks.commands.new",
     "evidence": "checks.commands.evidence",
     "check-schemas": "checks.commands.check_schemas",
+    "slo": "checks.commands.slo",
 }
 
 

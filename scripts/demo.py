@@ -102,7 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("1. Validate every record of the sample project (schemas, sections, cross-references)")
     ops("validate")
 
-    step("2. An incident happens: record it, then start its postmortem from the template")
+    step("2. Monday's job: last week's SLO report from the sample's metrics (mock source)")
+    ops("slo", "--project", PROJECT, "--as-of", AS_OF)
+    ops("slo", "--project", PROJECT, "--as-of", AS_OF)  # the same week again: nothing changes
+    report = f"ops/{PROJECT}/slo/2026-W47.md"
+    print(f"  -> {DEMO.relative_to(REPO)}/{report} (GitHub renders its daily SLI charts)")
+
+    step("3. An incident happens: record it, then start its postmortem from the template")
     created = ops(
         "new",
         "incident",
@@ -118,15 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     incident = created.strip().rsplit("/", 1)[-1].removesuffix(".md")
     ops("new", "postmortem", "--project", PROJECT, "--incident", incident, "--as-of", AS_OF)
 
-    step("3. Someone publishes the postmortem in a hurry: ops validate says exactly what is wrong")
+    step("4. Someone publishes the postmortem in a hurry: ops validate says exactly what is wrong")
     draft = DEMO / f"ops/{PROJECT}/postmortems/{AS_OF}-{incident}.md"
     draft.write_text(HASTY_POSTMORTEM.format(incident=incident, as_of=AS_OF), encoding="utf-8")
     ops("validate", str(draft.relative_to(DEMO)), expect=(1,))
 
-    step("4. This week's security review starts from the findings still open or accepted")
+    step("5. This week's security review starts from the findings still open or accepted")
     ops("new", "security-log", "--project", PROJECT, "--as-of", AS_OF)
 
-    step("5. Manual evidence, then check the evidence trail")
+    step("6. Manual evidence, then check the evidence trail")
     ops(
         "evidence",
         "record",
@@ -142,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("Where to look")
     for rel in (
         f"ops/{PROJECT}/",
+        f"ops/{PROJECT}/slo/2026-W47.md",
         "evidence/phase6/run.log",
         "evidence/phase6/manifest.json",
         "evidence/phase6/validation.md",

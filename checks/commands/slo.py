@@ -1,0 +1,121 @@
+"""``ops slo --project P``: the weekly SLO report (also ``scripts/monitor_slo.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+
+SOURCES = ("prometheus", "file", "mock")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "slo",
+        help="write the weekly SLO report",
+        description="Measure the project's SLOs over an ISO week (Monday 00:00 UTC to the next "
+        "Monday) and write ops/<project>/slo/<week>.md. By default the last complete week.",
+    )
+    parser.add_argument("--project", required=True, metavar="P")
+    weeks = parser.add_mutually_exclusive_group()
+    weeks.add_argument("--week", metavar="YYYY-Www", help="one week, e.g. 2026-W47")
+    weeks.add_argument("--weeks", metavar="FIRST..LAST", help="a range, e.g. 2026-W40..2026-W47")
+    parser.add_argument("--source", choices=SOURCES, help="override metrics.source in project.yaml")
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="today's date, for the default week (default: today)"
+    )
+    parser.add_argument(
+        "--post",
+        action="store_true",
+        help="post the status: $GITHUB_STEP_SUMMARY, and Slack and a GitHub issue when configured",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a week is FAIL or NO_DATA"
+    )
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks import project as projects
+    from checks.dates import parse_date
+    from checks.evidence.record import check_writable, record
+    from checks.slo import model, weekly
+
+    root = Path(args.root)
+    project = projects.load(root, args.project)
+    now = dt.datetime.now(dt.UTC)
+    if args.weeks:
+        weeks = model.parse_weeks(args.weeks)
+    elif args.week:
+        weeks = [model.parse_week(args.week)]
+    else:
+        today = (
+            dt.datetime.combine(parse_date(args.as_of), dt.time(), dt.UTC) if args.as_of else now
+        )
+        weeks = [model.last_complete_week(today)]
+    future = [w.label for w in weeks if w.end > now]
+    if future:
+        raise OpsError(f"week {future[0]} has not ended yet (weeks end on Monday 00:00 UTC)")
+    check_writable(root)
+    source = weekly.source_for(root, project, args.source)
+    measured = [weekly.measure(project, source, week) for week in weeks]  # all, before writing
+    written = [weekly.write(root, report, now) for report in measured]
+    changed = [w for w in written if w.changed]
+    statuses = ", ".join(f"{w.report.week.label} {w.report.status}" for w in written)
+    record(
+        root,
+        command="slo",
+        project=project.slug,
+        result="ok",
+        summary=f"{len(changed)} of {len(written)} weekly reports written ({statuses}); "
+        f"source {source.name}",
+        artefacts=[Path(w.rel) for w in written],
+    )
+    posted: list[str] = []
+    if args.post:
+        from checks.slo import post
+
+        posted = post.post_all(root, project, written)
+    _print(args.format, written, posted)
+    bad = [w for w in written if w.report.status != "PASS"]
+    return EXIT_FAILED if args.strict and bad else EXIT_OK
+
+
+def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[type-arg]
+    if fmt == "json":
+        json.dump(
+            {
+                "reports": [
+                    {
+                        "path": w.rel,
+                        "week": w.report.week.label,
+                        "status": w.report.status,
+                        "written": w.changed,
+                        "slos": {e.slo.name: e.week.status for e in w.report.slos},
+                    }
+                    for w in written
+                ],
+                "posted": posted,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return
+    if fmt == "markdown":
+        from checks.slo.post import summary_markdown
+
+        for w in written:
+            print(summary_markdown(w))
+        return
+    for w in written:
+        state = "written" if w.changed else "unchanged"
+        failing = [e.slo.name for e in w.report.slos if e.week.status != "PASS"]
+        extra = f" ({', '.join(failing)})" if failing else ""
+        print(f"{w.rel}: {w.report.status}{extra}, {state}")
+    for where in posted:
+        print(f"posted: {where}")

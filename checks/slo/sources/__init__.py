@@ -1,0 +1,20 @@
+"""Where the counts come from. Each source answers ``counts(slo, start, end)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+from checks.slo.compute import Counts
+from checks.slo.model import Slo
+
+Window = tuple[dt.datetime, dt.datetime]
+
+
+class Source(Protocol):
+    name: str
+
+    def measure(self, slo: Slo, windows: Sequence[Window]) -> list[Counts]:
+        """Good and total events in each window [start, end)."""
+        ...

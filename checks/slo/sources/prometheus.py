@@ -1,0 +1,210 @@
+"""Counts from the Prometheus HTTP API (also Thanos, Mimir, VictoriaMetrics).
+
+Every query is an instant query (``/api/v1/query``) with an explicit ``time=`` at
+the window's end, and ``{{window}}`` replaced by the window's length: a query
+without ``time=`` would measure the week that ends now, not the one asked for.
+Connection errors and 5xx answers are retried with backoff; anything else that is
+not a clean answer is an error that says what came back. An empty result or NaN
+is "no data" (NO_DATA, never PASS). Credentials come from environment variables
+named in project.yaml and are never printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import urllib3
+
+from checks.errors import OpsError
+from checks.slo.compute import Counts
+from checks.slo.model import Slo, prometheus_duration
+
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
+class PrometheusSource:
+    name = "prometheus"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.shown_url = _without_credentials(self.url)
+        self.headers = {"Accept": "application/json", **(headers or {})}
+        self.http = urllib3.PoolManager(
+            maxsize=8,
+            timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
+            retries=urllib3.Retry(
+                total=retries,
+                connect=retries,
+                read=retries,
+                status=retries,
+                status_forcelist=RETRY_STATUSES,
+                allowed_methods=["GET"],
+                backoff_factor=backoff,
+                raise_on_status=False,
+            ),
+        )
+
+    def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
+        """Each window's counts; the queries run a few at a time."""
+        if len(windows) == 1:
+            return [self.counts(slo, *windows[0])]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda window: self.counts(slo, *window), windows))
+
+    def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:
+        window = prometheus_duration(end - start)
+        total = self.value(slo.total, window, end)
+        if slo.good is not None:
+            return Counts(self.value(slo.good, window, end), total)
+        bad = self.value(slo.bad or "", window, end)
+        return Counts(None if bad is None or total is None else total - bad, total)
+
+    def value(self, query: str, window: str, at: dt.datetime) -> float | None:
+        """The query's value at ``at`` (summed over series), or None for no data."""
+        promql = query.replace("{{window}}", window)
+        params = {"query": promql, "time": _unix(at)}
+        where = f"{self.shown_url}/api/v1/query"
+        try:
+            response = self.http.request(
+                "GET", f"{self.url}/api/v1/query", fields=params, headers=self.headers
+            )
+        except urllib3.exceptions.MaxRetryError as e:
+            raise OpsError(f"cannot reach Prometheus at {where}: {_reason(e)}") from None
+        except urllib3.exceptions.HTTPError as e:
+            raise OpsError(f"cannot reach Prometheus at {where}: {type(e).__name__}") from None
+        return parse_answer(response.status, response.headers, response.data, where, promql)
+
+
+def parse_answer(
+    status: int, headers: Mapping[str, str], body: bytes, where: str, promql: str
+) -> float | None:
+    """The value in an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
+    kind = headers.get("Content-Type", "")
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+        raise OpsError(
+            f"Prometheus at {where} answered HTTP {status} with {kind or 'no content type'}, "
+            f"not the API's JSON (an authentication proxy or a wrong URL?): {snippet!r}"
+        )
+    if answer.get("status") != "success":
+        problem = f"{answer.get('errorType', 'error')}: {answer.get('error', 'no details')}"
+        hint = " (check the credentials' environment variables)" if status in (401, 403) else ""
+        raise OpsError(f"Prometheus at {where} refused the query {promql!r}: {problem}{hint}")
+    if status >= 400:
+        raise OpsError(f"Prometheus at {where} answered HTTP {status} to {promql!r}")
+    return _value(answer.get("data"), promql)
+
+
+def _value(data: Any, promql: str) -> float | None:
+    if not isinstance(data, dict):
+        raise OpsError(f"Prometheus answered {promql!r} without a data field")
+    kind, result = data.get("resultType"), data.get("result")
+    if kind == "scalar":
+        samples = [result]
+    elif kind == "vector" and isinstance(result, list):
+        samples = [series.get("value") for series in result if isinstance(series, dict)]
+    else:
+        raise OpsError(
+            f"Prometheus answered {promql!r} with a {kind} result; an SLO query must give an "
+            "instant vector or a scalar (use increase(...[{{window}}]), not a range selector)"
+        )
+    values = [_number(sample, promql) for sample in samples]
+    if not values or any(math.isnan(v) for v in values):
+        return None
+    return math.fsum(values)
+
+
+def _number(sample: Any, promql: str) -> float:
+    try:
+        return float(sample[1])
+    except (TypeError, ValueError, IndexError):
+        raise OpsError(
+            f"Prometheus answered {promql!r} with a sample that is not a number"
+        ) from None
+
+
+def _unix(moment: dt.datetime) -> str:
+    return f"{moment.timestamp():.3f}".rstrip("0").rstrip(".")
+
+
+def _reason(error: urllib3.exceptions.MaxRetryError) -> str:
+    reason = error.reason
+    if reason is None:
+        return "no answer"
+    if isinstance(reason, urllib3.exceptions.ResponseError):
+        return f"{reason} after retries"
+    text = str(reason)
+    return text.split(": ", 1)[-1] if ": " in text else type(reason).__name__
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def from_settings(
+    settings: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> PrometheusSource:
+    """A source from project.yaml's ``metrics.prometheus`` and the environment."""
+    url_env = settings.get("url_env", "PROMETHEUS_URL")
+    url = environ.get(url_env) or settings.get("url")
+    if not url:
+        raise OpsError(
+            f"no Prometheus URL: set the environment variable {url_env} or metrics.prometheus.url "
+            "in project.yaml"
+        )
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise OpsError(
+            f"the Prometheus URL (from {url_env} or project.yaml) must start with http:// or https://"
+        )
+    headers: dict[str, str] = {}
+    token_env = settings.get("bearer_token_env")
+    if token_env:
+        headers["Authorization"] = f"Bearer {_secret(environ, token_env, 'bearer token')}"
+    user_env, password_env = settings.get("username_env"), settings.get("password_env")
+    if user_env or password_env:
+        if not (user_env and password_env):
+            raise OpsError(
+                "metrics.prometheus: basic auth needs both username_env and password_env"
+            )
+        user = _secret(environ, user_env, "user name")
+        password = _secret(environ, password_env, "password")
+        headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+    for header, env in settings.get("headers_env", {}).items():
+        headers[header] = _secret(environ, env, f"{header} header")
+    return PrometheusSource(
+        url, headers=headers, timeout=float(settings.get("timeout_seconds", 30))
+    )
+
+
+def _secret(environ: Mapping[str, str], name: str, what: str) -> str:
+    value = environ.get(name)
+    if not value:
+        raise OpsError(
+            f"the Prometheus {what} comes from the environment variable {name}, which is not set"
+        )
+    return value

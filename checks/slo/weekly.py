@@ -1,0 +1,133 @@
+"""One week's report: choose the source, measure, render, and write it if it changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from checks import atomic, document
+from checks.document import DocumentError
+from checks.errors import OpsError
+from checks.project import Project
+from checks.slo import compute, render
+from checks.slo.model import Slo, Week, slos
+from checks.slo.render import Report, SloWeek
+from checks.slo.sources import Source
+
+SOURCES = ("prometheus", "file", "mock")
+_NOTES = re.compile(r"^## Notes[ \t]*\r?$", re.MULTILINE)
+
+
+class Written(NamedTuple):
+    rel: str
+    report: Report
+    changed: bool
+    text: str
+
+
+def source_for(
+    root: Path, project: Project, name: str | None, environ: Mapping[str, str] = os.environ
+) -> Source:
+    metrics: dict[str, Any] = project.data.get("metrics", {"source": "mock"})
+    chosen = name or metrics.get("source", "mock")
+    settings = metrics.get(chosen, {})
+    if chosen == "mock":
+        from checks.slo.sources.mock import MockSource
+
+        return MockSource(project.slug, settings.get("seed"), settings.get("bad_weeks", []))
+    if chosen == "prometheus":
+        from checks.slo.sources.prometheus import from_settings
+
+        return from_settings(settings, environ)
+    if chosen == "file":
+        from checks.slo.sources.exported import FileSource
+
+        if "path" not in settings:
+            raise OpsError(
+                "the file source needs metrics.file.path in project.yaml",
+                path=f"ops/{project.slug}/project.yaml",
+            )
+        return FileSource(root, settings["path"], settings.get("format"))
+    raise OpsError(f"unknown metrics source {chosen!r}; choose one of {', '.join(SOURCES)}")
+
+
+def measure(project: Project, source: Source, week: Week) -> Report:
+    """Every SLO over the week and over each of its days."""
+    entries = []
+    windows = [(week.start, week.end), *week.days()]
+    for slo in slos(project.data):
+        counts = source.measure(slo, windows)
+        figures = [compute.figures(slo, c) for c in counts]
+        entries.append(SloWeek(slo, figures[0], figures[1:]))
+    status = compute.overall([e.week.status for e in entries])
+    return Report(project.slug, week, source.name, status, entries)
+
+
+def report_path(project: str, week: Week) -> str:
+    return f"ops/{project}/slo/{week.label}.md"
+
+
+def write(root: Path, report: Report, now: dt.datetime) -> Written:
+    """Write the report unless the file already says the same; Notes are kept."""
+    from checks.paths import writable
+
+    rel = report_path(report.project, report.week)
+    path = writable(root, rel)
+    notes, generated_at = render.DEFAULT_NOTES, now
+    existing: str | None = None
+    if path.exists() or path.is_symlink():
+        existing, notes, generated_at = _existing(path, rel)
+        same = render.render(report, generated_at, notes)
+        if same == existing:
+            return Written(rel, report, False, existing)
+    text = render.render(report, now, notes)
+    _check(root, rel, text)
+    atomic.write_bytes(path, text.encode())
+    return Written(rel, report, True, text)
+
+
+def _existing(path: Path, rel: str) -> tuple[str, str, dt.datetime]:
+    """The existing report's text, its Notes section and when it was generated."""
+    try:
+        text = document.read_text(path)
+        doc = document.parse_front_matter(text)
+    except DocumentError as e:
+        raise OpsError(
+            f"{e.message}; ops slo rewrites this report but keeps its Notes, so it must be "
+            "readable: fix it, or delete it to start again",
+            path=rel,
+            line=e.line,
+        ) from None
+    except OSError as e:
+        raise OpsError(f"cannot read: {e.strerror or e}", path=rel) from None
+    notes = render.DEFAULT_NOTES
+    match = _NOTES.search(doc.body)
+    if match:
+        notes = doc.body[match.end() :].lstrip("\r\n") or render.DEFAULT_NOTES
+    stamp = doc.data.get("generated_at")
+    try:
+        generated = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        generated = dt.datetime.now(dt.UTC)
+    if generated.tzinfo is None:
+        generated = generated.replace(tzinfo=dt.UTC)
+    return text, notes, generated
+
+
+def _check(root: Path, rel: str, text: str) -> None:
+    """The report must validate before it is written (a failure here is a bug in ops)."""
+    from checks.validation.engine import validate
+
+    result = validate(root, [rel], use_cache=False, contents={rel: text.encode()})
+    errors = [f for f in result.findings if f.severity == "error" and f.path == rel]
+    if errors:
+        details = "; ".join(f.render() for f in errors[:3])
+        raise OpsError(f"the report would not validate, nothing written: {details}")
+
+
+def names(project: Project) -> list[Slo]:
+    return slos(project.data)
