@@ -4,7 +4,18 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean services
+
+# Debian packages the tests run for real: a Prometheus server and promtool (which backfills it).
+# Installed when missing (as root, or through sudo); the tests start and stop the server on
+# 127.0.0.1 themselves.
+services:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  echo "installing prometheus (Debian) for the tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    prometheus >/dev/null; }
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,14 +31,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@$(PY) scripts/demo.py
 
-test: $(STAMP)
+test: $(STAMP) services
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files
 
-bench: $(STAMP)
+bench: $(STAMP) services
 	$(PY) benchmarks/bench_validate.py --repeat 5
+	$(PY) benchmarks/bench_slo.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

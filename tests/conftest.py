@@ -14,3 +14,22 @@ def _private_cache(
     cache = tmp_path_factory.mktemp("xdg-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real Prometheus with backfilled data of known counts. Without the binaries the
+    tests skip, except in CI (CI set), where they fail: CI must run them."""
+    import os
+
+    import promserver
+
+    try:
+        promserver.binaries()
+    except promserver.Missing as e:
+        if os.environ.get("CI"):
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    server = promserver.start(tmp_path_factory.mktemp("prometheus"))
+    yield server
+    promserver.stop(server)

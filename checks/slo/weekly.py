@@ -122,7 +122,7 @@ def _check(root: Path, rel: str, text: str) -> None:
     """The report must validate before it is written (a failure here is a bug in ops)."""
     from checks.validation.engine import validate
 
-    result = validate(root, [rel], use_cache=False, contents={rel: text.encode()})
+    result = validate(root, [str(root / rel)], use_cache=False, contents={rel: text.encode()})
     errors = [f for f in result.findings if f.severity == "error" and f.path == rel]
     if errors:
         details = "; ".join(f.render() for f in errors[:3])

@@ -112,12 +112,12 @@ def parse_answer(
         raise OpsError(f"Prometheus at {where} refused the query {promql!r}: {problem}{hint}")
     if status >= 400:
         raise OpsError(f"Prometheus at {where} answered HTTP {status} to {promql!r}")
-    return _value(answer.get("data"), promql)
+    return _value(answer.get("data"), promql, where)
 
 
-def _value(data: Any, promql: str) -> float | None:
+def _value(data: Any, promql: str, where: str) -> float | None:
     if not isinstance(data, dict):
-        raise OpsError(f"Prometheus answered {promql!r} without a data field")
+        raise OpsError(f"Prometheus at {where} answered {promql!r} without a data field")
     kind, result = data.get("resultType"), data.get("result")
     if kind == "scalar":
         samples = [result]
@@ -125,21 +125,22 @@ def _value(data: Any, promql: str) -> float | None:
         samples = [series.get("value") for series in result if isinstance(series, dict)]
     else:
         raise OpsError(
-            f"Prometheus answered {promql!r} with a {kind} result; an SLO query must give an "
+            f"Prometheus at {where} answered {promql!r} with a {kind} result; an SLO query must "
+            "give an "
             "instant vector or a scalar (use increase(...[{{window}}]), not a range selector)"
         )
-    values = [_number(sample, promql) for sample in samples]
+    values = [_number(sample, promql, where) for sample in samples]
     if not values or any(math.isnan(v) for v in values):
         return None
     return math.fsum(values)
 
 
-def _number(sample: Any, promql: str) -> float:
+def _number(sample: Any, promql: str, where: str) -> float:
     try:
         return float(sample[1])
     except (TypeError, ValueError, IndexError):
         raise OpsError(
-            f"Prometheus answered {promql!r} with a sample that is not a number"
+            f"Prometheus at {where} answered {promql!r} with a sample that is not a number"
         ) from None
 
 
