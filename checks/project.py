@@ -42,9 +42,16 @@ def load(root: Path, slug: str) -> Project:
     except DocumentError as e:
         raise OpsError(e.message, path=rel, line=e.line) from None
     from checks import schemas
-    from checks.validation.schema_errors import findings_for
 
-    problems = findings_for(schemas.validator(kinds.PROJECT_SCHEMA).iter_errors(doc.data), doc, rel)
+    problems = []
+    if not schemas.fast_validator(kinds.PROJECT_SCHEMA).is_valid(doc.data):
+        from checks.findings import Finding
+        from checks.validation.schema_errors import findings_for
+
+        errors = schemas.validator(kinds.PROJECT_SCHEMA).iter_errors(doc.data)
+        problems = findings_for(list(errors), doc, rel) or [
+            Finding(rel, doc.offset, "$", f"does not match {kinds.PROJECT_SCHEMA}", rule="schema")
+        ]
     if problems:
         first = problems[0]
         more = (

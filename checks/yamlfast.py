@@ -23,6 +23,7 @@ repository and on tens of thousands of damaged ones.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -38,10 +39,25 @@ except ImportError:  # pragma: no cover - without the wheel, yamlload reads ever
 
 # One character class: what libyaml's reader refuses (Reader.NON_PRINTABLE), and
 # aliases, anchors, tags, directives, block scalars, complex keys, tabs, carriage
-# returns, YAML 1.1 line breaks and byte-order marks.
-_ODD_CHARACTER = re.compile(
+# returns, YAML 1.1 line breaks and byte-order marks. Most records are ASCII, which
+# the small class decides alone (the whole class takes a few ms to compile).
+_ODD_ASCII = re.compile("[^\n \"#$'()+-=@-{}~]")
+_ODD_CHARACTER_SOURCE = (
     "[^\n \"#$'()+-=@-{}~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+
+
+@functools.cache
+def _odd_character() -> re.Pattern[str]:
+    return re.compile(_ODD_CHARACTER_SOURCE)
+
+
+def _has_odd_character(text: str) -> bool:
+    if text.isascii():
+        return _ODD_ASCII.search(text) is not None
+    return _odd_character().search(text) is not None
+
+
 _ODD_COLONS = (" :", "\n:", "[:", "{:", ",:", ":,", ":]", ":}")  # ':' starting a token, ...
 
 # Every word yaml-rs may read as a number matches _NUMBERISH (checked by the tests); of
@@ -65,7 +81,7 @@ class _Defer(Exception):
 
 def load(text: str) -> dict[str, Any] | None:
     """The YAML mapping in ``text`` as yamlload would read it, or None: ask yamlload."""
-    if yaml_rs is None or _ODD_CHARACTER.search(text) or not _plain_flow(text):
+    if yaml_rs is None or _has_odd_character(text) or not _plain_flow(text):
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False)

@@ -102,6 +102,7 @@ def test_server_errors_are_retried_with_backoff() -> None:
     with FakeServer(flaky) as server:
         source = PrometheusSource(server.url, backoff=0.01)
         assert source.value(SLO.total, "7d", WEEK.end) == 1000000.0
+        source.close()
     assert len(calls) == 3
 
 
@@ -134,6 +135,7 @@ def test_answers_that_are_not_clean_are_clear_errors(reply, message: str) -> Non
         source = PrometheusSource(server.url, retries=1, backoff=0.01)
         with pytest.raises(OpsError) as caught:
             source.value(SLO.total, "7d", WEEK.end)
+        source.close()
     assert message in str(caught.value)
     assert f"Prometheus at {server.url}/api/v1/query" in str(caught.value)
 
@@ -175,7 +177,9 @@ def test_empty_and_nan_are_no_data(payload: object) -> None:
 
 def test_several_series_are_summed() -> None:
     with FakeServer(lambda r: answer(200, vector("1", "2.5"))) as server:
-        assert PrometheusSource(server.url).value("x", "7d", WEEK.end) == 3.5
+        source = PrometheusSource(server.url)
+        assert source.value("x", "7d", WEEK.end) == 3.5
+        source.close()
 
 
 def test_ops_slo_reports_prometheus_errors_without_a_traceback(
@@ -335,3 +339,41 @@ def test_weeks() -> None:
     ]
     with pytest.raises(OpsError, match="'2025-W53' is not an ISO week"):
         parse_week("2025-W53")
+
+
+def test_a_large_csv_is_read_by_several_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checks.slo.sources import exported
+
+    rows = ["timestamp,good,total"]
+    start = int(WEEK.start.timestamp()) - 3600
+    for i in range(20000):  # 30-second rows from an hour before the week on
+        rows.append(f"{start + 30 * i},{i % 97},{100 + i % 13}")
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    windows = [(WEEK.start, WEEK.end), *WEEK.days()]
+    alone = FileSource(tmp_path, "m.csv").measure(SLO, windows)
+    monkeypatch.setattr(exported, "PARALLEL_BYTES", 1000)  # split it (lines cross the cuts)
+    shared = FileSource(tmp_path, "m.csv").measure(SLO, windows)
+    assert shared == alone
+    inside = [
+        r for r in rows[1:] if WEEK.start.timestamp() <= int(r.split(",")[0]) < WEEK.end.timestamp()
+    ]
+    assert alone[0] == Counts(
+        sum(int(r.split(",")[1]) for r in inside), sum(int(r.split(",")[2]) for r in inside)
+    )
+    rows[15000] = "oops,1,2"  # an error in the second half still names its line
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(OpsError, match=r"m.csv:15001: timestamp must be RFC 3339"):
+        FileSource(tmp_path, "m.csv").measure(SLO, windows)
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth() -> None:
+    with FakeServer(lambda r: answer(200, vector("1"))) as server:
+        url = server.url.replace("http://", "http://ops:p%40ss@")
+        source = PrometheusSource(url + "/prometheus")
+        assert source.value("x", "7d", WEEK.end) == 1.0
+        source.close()
+    request = server.requests[0]
+    assert request.path == "/prometheus/api/v1/query"  # behind a path prefix
+    assert request.headers["authorization"] == "Basic b3BzOnBAc3M="  # ops:p@ss

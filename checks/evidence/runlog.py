@@ -12,16 +12,17 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checks import __version__
 from checks.errors import OpsError
 from checks.evidence.files import EVIDENCE_DIR, RUN_LOG, sha256_file
 from checks.findings import json_path
 from checks.paths import within, writable
-from checks.schemas import validator
+from checks.schemas import fast_validator, validator
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA = "run-log-entry.schema.json"
 LOCK_TIMEOUT_SECONDS = 120
@@ -138,6 +139,10 @@ def make_entry(
 
 def schema_error(value: Any) -> ValidationError | None:
     """The most relevant reason ``value`` is not a valid entry, or None."""
+    if fast_validator(SCHEMA).is_valid(value):  # compiled; python-jsonschema only explains
+        return None
+    from jsonschema.exceptions import best_match
+
     error: ValidationError | None = best_match(validator(SCHEMA).iter_errors(value))
     return error
 

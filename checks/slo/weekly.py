@@ -59,8 +59,8 @@ def measure(project: Project, source: Source, week: Week) -> Report:
     """Every SLO over the week and over each of its days."""
     entries = []
     windows = [(week.start, week.end), *week.days()]
-    for slo in slos(project.data):
-        counts = source.measure(slo, windows)
+    definitions = slos(project.data)
+    for slo, counts in zip(definitions, source.measure_all(definitions, windows), strict=True):
         figures = [compute.figures(slo, c) for c in counts]
         entries.append(SloWeek(slo, figures[0], figures[1:]))
     status = compute.overall([e.week.status for e in entries])
@@ -85,7 +85,7 @@ def write(root: Path, report: Report, now: dt.datetime) -> Written:
         if same == existing:
             return Written(rel, report, False, existing)
     text = render.render(report, now, notes)
-    _check(root, rel, text)
+    _check(rel, text)
     atomic.write_bytes(path, text.encode())
     return Written(rel, report, True, text)
 
@@ -118,12 +118,16 @@ def _existing(path: Path, rel: str) -> tuple[str, str, dt.datetime]:
     return text, notes, generated
 
 
-def _check(root: Path, rel: str, text: str) -> None:
-    """The report must validate before it is written (a failure here is a bug in ops)."""
-    from checks.validation.engine import validate
+def _check(rel: str, text: str) -> None:
+    """The report must pass the single-file checks of ops validate before it is written
+    (schema, sections, file name); a failure here is a bug in ops."""
+    from checks.validation.perfile import check
+    from checks.validation.targets import classify
 
-    result = validate(root, [str(root / rel)], use_cache=False, contents={rel: text.encode()})
-    errors = [f for f in result.findings if f.severity == "error" and f.path == rel]
+    target = classify(rel)
+    assert target is not None
+    findings, _ = check(target, text.encode())
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         details = "; ".join(f.render() for f in errors[:3])
         raise OpsError(f"the report would not validate, nothing written: {details}")

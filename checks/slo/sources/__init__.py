@@ -18,3 +18,7 @@ class Source(Protocol):
     def measure(self, slo: Slo, windows: Sequence[Window]) -> list[Counts]:
         """Good and total events in each window [start, end)."""
         ...
+
+    def measure_all(self, slos: Sequence[Slo], windows: Sequence[Window]) -> list[list[Counts]]:
+        """``measure`` for each SLO (a source may ask for them all at once)."""
+        ...

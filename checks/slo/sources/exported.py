@@ -18,14 +18,18 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
 FORMATS = ("csv", "prometheus-json")
+PARALLEL_BYTES = 32 * 1024 * 1024  # above this, a CSV export is read by every core
+_LARGEST = 1.7976931348623157e308  # NaN and infinities fail 0 <= x <= _LARGEST
 
 
 class FileSource:
@@ -49,6 +53,11 @@ class FileSource:
             for b, t in zip(bad, total, strict=True)
         ]
 
+    def measure_all(
+        self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
+    ) -> list[list[Counts]]:
+        return [self.measure(slo, windows) for slo in slos]
+
     def _file(self, slo: Slo, series: str | None = None) -> Path:
         name = self.path.replace("{slo}", slo.name)
         if series is not None:
@@ -65,57 +74,53 @@ class FileSource:
 
     def _csv(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
         path = self._file(slo)
-        bounds, index = _bounds(windows)
-        good = [0.0] * len(windows)
-        total = [0.0] * len(windows)
-        seen = [False] * len(windows)
-        with path.open(encoding="utf-8", newline="") as f:
+        edges = sorted({t.timestamp() for window in windows for t in window})
+        with path.open("rb") as f:
             header = f.readline()
-            columns = [c.strip().lower() for c in header.strip().split(",")]
-            if not {"timestamp", "good", "total"} <= set(columns):
-                raise OpsError(
-                    "the first line must be the header timestamp,good,total (and optionally slo)",
-                    path=str(path),
-                    line=1,
+        columns = [c.strip().lower() for c in header.decode("utf-8", "replace").split(",")]
+        if not {"timestamp", "good", "total"} <= set(columns):
+            raise OpsError(
+                "the first line must be the header timestamp,good,total (and optionally slo)",
+                path=str(path),
+                line=1,
+            )
+        layout = _Layout(
+            len(columns),
+            columns.index("timestamp"),
+            columns.index("good"),
+            columns.index("total"),
+            columns.index("slo") if "slo" in columns else None,
+            slo.name.encode(),
+        )
+        size = path.stat().st_size
+        parts = min(os.cpu_count() or 1, 4) if size > PARALLEL_BYTES else 1
+        bounds = [len(header) + (size - len(header)) * i // parts for i in range(parts + 1)]
+        jobs = [(str(path), bounds[i], bounds[i + 1], edges, layout) for i in range(parts)]
+        if parts == 1:
+            sums = [_csv_range(*jobs[0])]
+        else:  # a large export: each core reads a share of the bytes
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=parts) as pool:
+                sums = list(pool.map(_csv_range, *zip(*jobs, strict=True)))
+        problem = next((s.problem for s in sums if s.problem is not None), None)
+        if problem is not None:
+            offset, message = problem
+            raise OpsError(message, path=str(path), line=_line_at(path, offset))
+        gaps = len(edges) - 1
+        good = [math.fsum(s.good[i] for s in sums) for i in range(gaps)]
+        total = [math.fsum(s.total[i] for s in sums) for i in range(gaps)]
+        seen = [any(s.seen[i] for s in sums) for i in range(gaps)]
+        out = []
+        for start, end in windows:
+            inside = range(edges.index(start.timestamp()), edges.index(end.timestamp()))
+            if any(seen[i] for i in inside):
+                out.append(
+                    Counts(math.fsum(good[i] for i in inside), math.fsum(total[i] for i in inside))
                 )
-            at_ts, at_good, at_total = (columns.index(c) for c in ("timestamp", "good", "total"))
-            at_slo = columns.index("slo") if "slo" in columns else None
-            width = len(columns)
-            for number, line in enumerate(f, start=2):
-                fields = line.rstrip("\r\n").split(",")
-                if len(fields) != width:
-                    if not line.strip():
-                        continue
-                    raise OpsError(
-                        f"expected {width} comma-separated fields, found {len(fields)}",
-                        path=str(path),
-                        line=number,
-                    )
-                if at_slo is not None and fields[at_slo] != slo.name:
-                    continue
-                try:
-                    when = _seconds(fields[at_ts])
-                    g, t = float(fields[at_good]), float(fields[at_total])
-                except ValueError:
-                    raise OpsError(
-                        "timestamp must be RFC 3339 or Unix seconds, good and total numbers",
-                        path=str(path),
-                        line=number,
-                    ) from None
-                if not (math.isfinite(g) and math.isfinite(t)) or g < 0 or t < 0:
-                    raise OpsError(
-                        "good and total must be finite and not negative",
-                        path=str(path),
-                        line=number,
-                    )
-                for i in _windows_of(when, bounds, index):
-                    good[i] += g
-                    total[i] += t
-                    seen[i] = True
-        return [
-            Counts(g, t) if s else Counts(None, None)
-            for g, t, s in zip(good, total, seen, strict=True)
-        ]
+            else:
+                out.append(Counts(None, None))
+        return out
 
     # --- Prometheus JSON ------------------------------------------------------------------
 
@@ -140,6 +145,96 @@ class FileSource:
                     last[i] = value
                     seen[i] = True
         return [v if s else None for v, s in zip(increase, seen, strict=True)]
+
+
+class _Layout(NamedTuple):
+    width: int
+    timestamp: int
+    good: int
+    total: int
+    slo: int | None
+    name: bytes
+
+
+class _Sums(NamedTuple):
+    good: list[float]
+    total: list[float]
+    seen: list[bool]
+    problem: tuple[int, str] | None  # (byte offset of the line, message)
+
+
+def _csv_range(path: str, start: int, end: int, edges: list[float], layout: _Layout) -> _Sums:
+    """Sum the rows that start in bytes [start, end) per gap between ``edges``.
+
+    The hot loop of a 10-million-row export: rows are mostly in time order, so a row
+    usually lands in the same gap as the one before and is added to running sums.
+    """
+    gaps = len(edges) - 1
+    good, total, seen = [0.0] * gaps, [0.0] * gaps, [False] * gaps
+    width, at_ts, at_good, at_total, at_slo, name = layout
+    gap, low, high, run_good, run_total = -1, math.inf, -math.inf, 0.0, 0.0
+    largest = _LARGEST
+    with open(path, "rb") as f:
+        offset = start
+        f.seek(start - 1)
+        if f.read(1) != b"\n":  # a line that started before ``start`` is the last share's
+            offset += len(f.readline())
+        while offset < end:
+            lines = f.readlines(1 << 20)
+            if not lines:
+                break
+            for line in lines:
+                if offset >= end:
+                    break
+                here = offset
+                offset += len(line)
+                fields = line.split(b",")
+                if len(fields) != width:
+                    if line.strip():
+                        message = f"expected {width} comma-separated fields, found {len(fields)}"
+                        return _Sums(good, total, seen, (here, message))
+                    continue
+                if at_slo is not None and fields[at_slo].strip() != name:
+                    continue
+                try:
+                    when = _seconds(fields[at_ts])
+                    g, t = float(fields[at_good]), float(fields[at_total])
+                except ValueError:
+                    message = "timestamp must be RFC 3339 or Unix seconds, good and total numbers"
+                    return _Sums(good, total, seen, (here, message))
+                if not (0.0 <= g <= largest and 0.0 <= t <= largest):
+                    message = "good and total must be finite and not negative"
+                    return _Sums(good, total, seen, (here, message))
+                if low <= when < high:
+                    run_good += g
+                    run_total += t
+                    continue
+                if gap >= 0:
+                    good[gap] += run_good
+                    total[gap] += run_total
+                gap = bisect.bisect_right(edges, when) - 1
+                if 0 <= gap < gaps:
+                    low, high, run_good, run_total = edges[gap], edges[gap + 1], g, t
+                    seen[gap] = True
+                else:
+                    gap, low, high, run_good, run_total = -1, math.inf, -math.inf, 0.0, 0.0
+    if gap >= 0:
+        good[gap] += run_good
+        total[gap] += run_total
+    return _Sums(good, total, seen, None)
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line number of the byte at ``offset`` (only for error messages)."""
+    lines = 1
+    with path.open("rb") as f:
+        while offset > 0:
+            chunk = f.read(min(offset, 1 << 20))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
 
 
 def _matrix(path: Path) -> Iterator[tuple[float, float] | None]:
@@ -181,29 +276,19 @@ def _sample(sample: list[object], path: Path) -> tuple[float, float]:
         ) from None
 
 
-def _seconds(text: str) -> float:
-    text = text.strip()
-    if text and (text[0].isdigit() or text[0] in "+-.") and "-" not in text[1:] and ":" not in text:
-        return float(text)
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("no time zone")
-    return moment.timestamp()
-
-
-def _bounds(
-    windows: Sequence[tuple[dt.datetime, dt.datetime]],
-) -> tuple[list[float], list[list[int]]]:
-    """Sorted edges of all windows, and for each gap between edges the windows covering it."""
-    edges = sorted({t.timestamp() for window in windows for t in window})
-    index = []
-    for lo in edges[:-1]:
-        index.append([i for i, (s, e) in enumerate(windows) if s.timestamp() <= lo < e.timestamp()])
-    return edges, index
-
-
-def _windows_of(when: float, edges: list[float], index: list[list[int]]) -> list[int]:
-    at = bisect.bisect_right(edges, when) - 1
-    if at < 0 or at >= len(index):
-        return []
-    return index[at]
+def _seconds(text: bytes | str) -> float:
+    """Unix seconds, or an RFC 3339 instant with its offset."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        moment = dt.datetime.fromisoformat(
+            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        )
+        if moment.tzinfo is None:
+            raise ValueError("no time zone") from None
+        return moment.timestamp()
+    if not math.isfinite(seconds):
+        raise ValueError("not a time")
+    return seconds

@@ -28,6 +28,11 @@ class MockSource:
     def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
         return [self.counts(slo, start, end) for start, end in windows]
 
+    def measure_all(
+        self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
+    ) -> list[list[Counts]]:
+        return [self.measure(slo, windows) for slo in slos]
+
     def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:
         good = total = 0
         day = start

@@ -11,21 +11,25 @@ named in project.yaml and are never printed.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import http.client
 import json
 import math
 import os
+import socket
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import urllib3
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo, prometheus_duration
 
 RETRY_STATUSES = (500, 502, 503, 504)
+POOL = 8  # concurrent queries, each thread with its own keep-alive connection
 
 
 class PrometheusSource:
@@ -40,32 +44,41 @@ class PrometheusSource:
         retries: int = 3,
         backoff: float = 0.5,
     ) -> None:
-        self.url = url.rstrip("/")
-        self.shown_url = _without_credentials(self.url)
+        parts = urlsplit(url.rstrip("/"))
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port
+        self.prefix = parts.path  # a Prometheus behind a path: https://host/prometheus
+        self.shown_url = _without_credentials(url.rstrip("/"))
         self.headers = {"Accept": "application/json", **(headers or {})}
-        self.http = urllib3.PoolManager(
-            maxsize=8,
-            timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
-            retries=urllib3.Retry(
-                total=retries,
-                connect=retries,
-                read=retries,
-                status=retries,
-                status_forcelist=RETRY_STATUSES,
-                allowed_methods=["GET"],
-                backoff_factor=backoff,
-                raise_on_status=False,
-            ),
-        )
+        if parts.username is not None and "Authorization" not in self.headers:
+            user, password = unquote(parts.username), unquote(parts.password or "")
+            self.headers["Authorization"] = basic_auth(user, password)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.local = threading.local()  # one keep-alive connection per thread
+        self.opened: list[http.client.HTTPConnection] = []
+        self.lock = threading.Lock()
 
     def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
-        """Each window's counts; the queries run a few at a time."""
-        if len(windows) == 1:
-            return [self.counts(slo, *windows[0])]
-        from concurrent.futures import ThreadPoolExecutor
+        return self.measure_all([slo], windows)[0]
 
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            return list(pool.map(lambda window: self.counts(slo, *window), windows))
+    def measure_all(
+        self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
+    ) -> list[list[Counts]]:
+        """Every SLO's counts in every window; the queries run eight at a time."""
+        pairs = [(slo, window) for slo in slos for window in windows]
+        try:
+            if len(pairs) == 1:
+                return [[self.counts(slos[0], *windows[0])]]
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=POOL) as pool:
+                counts = list(pool.map(lambda pair: self.counts(pair[0], *pair[1]), pairs))
+        finally:
+            self.close()
+        return [counts[i : i + len(windows)] for i in range(0, len(counts), len(windows))]
 
     def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:
         window = prometheus_duration(end - start)
@@ -78,24 +91,62 @@ class PrometheusSource:
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The query's value at ``at`` (summed over series), or None for no data."""
         promql = query.replace("{{window}}", window)
-        params = {"query": promql, "time": _unix(at)}
+        target = f"{self.prefix}/api/v1/query?" + urlencode({"query": promql, "time": _unix(at)})
+        status, kind, body = self.get(target)
+        return parse_answer(status, kind, body, f"{self.shown_url}/api/v1/query", promql)
+
+    def get(self, target: str) -> tuple[int, str, bytes]:
+        """GET with retries and exponential backoff on connection errors and 5xx answers."""
+        problem = "no answer"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                connection = self._connection()
+                connection.request("GET", target, headers=self.headers)
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as e:
+                self._drop()
+                problem = _reason(e)
+                continue
+            kind = response.getheader("Content-Type", "")
+            if response.status in RETRY_STATUSES and attempt < self.retries:
+                problem = f"HTTP {response.status}"
+                continue
+            return response.status, kind, body
         where = f"{self.shown_url}/api/v1/query"
-        try:
-            response = self.http.request(
-                "GET", f"{self.url}/api/v1/query", fields=params, headers=self.headers
-            )
-        except urllib3.exceptions.MaxRetryError as e:
-            raise OpsError(f"cannot reach Prometheus at {where}: {_reason(e)}") from None
-        except urllib3.exceptions.HTTPError as e:
-            raise OpsError(f"cannot reach Prometheus at {where}: {type(e).__name__}") from None
-        return parse_answer(response.status, response.headers, response.data, where, promql)
+        raise OpsError(
+            f"cannot reach Prometheus at {where}: {problem} (tried {self.retries + 1} times)"
+        )
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection | None = getattr(self.local, "connection", None)
+        if connection is None:
+            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            connection = kind(self.host, self.port, timeout=self.timeout)
+            self.local.connection = connection
+            with self.lock:
+                self.opened.append(connection)
+        return connection
+
+    def close(self) -> None:
+        """Close every connection the queries opened."""
+        with self.lock:
+            for connection in self.opened:
+                connection.close()
+            self.opened.clear()
+        self.local = threading.local()
+
+    def _drop(self) -> None:
+        connection = getattr(self.local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self.local.connection = None
 
 
-def parse_answer(
-    status: int, headers: Mapping[str, str], body: bytes, where: str, promql: str
-) -> float | None:
+def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -> float | None:
     """The value in an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
-    kind = headers.get("Content-Type", "")
     try:
         answer = json.loads(body)
     except ValueError:
@@ -148,14 +199,20 @@ def _unix(moment: dt.datetime) -> str:
     return f"{moment.timestamp():.3f}".rstrip("0").rstrip(".")
 
 
-def _reason(error: urllib3.exceptions.MaxRetryError) -> str:
-    reason = error.reason
-    if reason is None:
-        return "no answer"
-    if isinstance(reason, urllib3.exceptions.ResponseError):
-        return f"{reason} after retries"
-    text = str(reason)
-    return text.split(": ", 1)[-1] if ": " in text else type(reason).__name__
+def _reason(error: Exception) -> str:
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "timed out"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, socket.gaierror):
+        return "unknown host"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return type(error).__name__
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def _without_credentials(url: str) -> str:
@@ -194,7 +251,7 @@ def from_settings(
             )
         user = _secret(environ, user_env, "user name")
         password = _secret(environ, password_env, "password")
-        headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+        headers["Authorization"] = basic_auth(user, password)
     for header, env in settings.get("headers_env", {}).items():
         headers[header] = _secret(environ, env, f"{header} header")
     return PrometheusSource(
