@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"runs (s): 6 SLOs {details['six_slo_runs']}; file {details['file_runs']}")
     print(f"csv: {details['csv_bytes']:,} bytes; {details['prometheus']}; {details['machine']}")
     print(
-        f"reproduce: .venv/bin/python benchmarks/bench_slo.py --repeat {args.repeat} --samples {args.samples}"
+        "reproduce: .venv/bin/python benchmarks/bench_slo.py "
+        f"--repeat {args.repeat} --samples {args.samples}"
     )
     return 0 if ok else 1
 
