@@ -19,6 +19,7 @@ EXPECTED = {
     "dependency-log",
     "incident",
     "manifest",
+    "openslo",
     "postmortem",
     "project",
     "retro",
@@ -45,7 +46,7 @@ def test_check_schemas_command_passes_on_the_shipped_schemas(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["check-schemas", *map(str, SCHEMA_FILES)]) == 0
-    assert capsys.readouterr().out == "11 schemas checked: all valid\n"
+    assert capsys.readouterr().out == "12 schemas checked: all valid\n"
 
 
 @pytest.mark.parametrize(

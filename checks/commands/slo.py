@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
         raise OpsError(f"week {future[0]} has not ended yet (weeks end on Monday 00:00 UTC)")
     check_writable(root)
     source = weekly.source_for(root, project, args.source)
-    measured = [weekly.measure(project, source, week) for week in weeks]  # all, before writing
+    measured = [
+        weekly.measure(root, project, source, week) for week in weeks
+    ]  # all, before writing
     written = [weekly.write(root, report, now) for report in measured]
     changed = [w for w in written if w.changed]
     statuses = ", ".join(f"{w.report.week.label} {w.report.status}" for w in written)

@@ -55,11 +55,27 @@ def source_for(
     raise OpsError(f"unknown metrics source {chosen!r}; choose one of {', '.join(SOURCES)}")
 
 
-def measure(project: Project, source: Source, week: Week) -> Report:
+def all_slos(root: Path, project: Project) -> list[Slo]:
+    """project.yaml's ``slos:`` and the SLOs of ops/<project>/openslo/, names unique."""
+    from checks.slo import openslo
+
+    found = [*slos(project.data), *openslo.load(root, project.slug)]
+    seen: set[str] = set()
+    for slo in found:
+        if slo.name in seen:
+            raise OpsError(
+                f"two SLOs are named {slo.name!r} (in project.yaml slos: and "
+                f"ops/{project.slug}/openslo/); rename one"
+            )
+        seen.add(slo.name)
+    return found
+
+
+def measure(root: Path, project: Project, source: Source, week: Week) -> Report:
     """Every SLO over the week and over each of its days."""
     entries = []
     windows = [(week.start, week.end), *week.days()]
-    definitions = slos(project.data)
+    definitions = all_slos(root, project)
     for slo, counts in zip(definitions, source.measure_all(definitions, windows), strict=True):
         figures = [compute.figures(slo, c) for c in counts]
         entries.append(SloWeek(slo, figures[0], figures[1:]))
@@ -131,7 +147,3 @@ def _check(rel: str, text: str) -> None:
     if errors:
         details = "; ".join(f.render() for f in errors[:3])
         raise OpsError(f"the report would not validate, nothing written: {details}")
-
-
-def names(project: Project) -> list[Slo]:
-    return slos(project.data)

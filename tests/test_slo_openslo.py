@@ -1,0 +1,177 @@
+"""OpenSLO v1 SLO + SLI documents in ops/<project>/openslo/, mapped onto the same SLOs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from checks.errors import OpsError
+from checks.main import main
+from checks.slo import openslo
+from checks.slo.model import Slo
+
+PROJECT_YAML = """\
+project: shop
+name: Shop
+owners: ["@sre"]
+timezone: UTC
+metrics:
+  source: mock
+"""
+
+OPENSLO = """\
+# Checkout availability, as the platform team's OpenSLO tooling writes it.
+apiVersion: openslo/v1
+kind: Service
+metadata:
+  name: checkout
+spec:
+  description: The checkout API
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: checkout-errors
+spec:
+  ratioMetric:
+    counter: true
+    bad:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: sum(increase(http_requests_total{code=~"5.."}[{{window}}]))
+    total:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: sum(increase(http_requests_total[{{window}}]))
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  description: Requests that did not fail
+  service: checkout
+  indicatorRef: checkout-errors
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 1w
+      isRolling: false
+  objectives:
+    - displayName: good
+      target: 0.999
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: payments
+spec:
+  budgetingMethod: Occurrences
+  indicator:
+    metadata:
+      name: payments-ok
+    spec:
+      ratioMetric:
+        good:
+          metricSource:
+            type: prometheus
+            spec:
+              query: sum(increase(payments_total{outcome="ok"}[{{window}}]))
+        total:
+          metricSource:
+            type: prometheus
+            spec:
+              query: sum(increase(payments_total[{{window}}]))
+  objectives:
+    - targetPercent: 99.5
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "ops/shop/openslo").mkdir(parents=True)
+    (tmp_path / "ops/shop/project.yaml").write_text(PROJECT_YAML, encoding="utf-8")
+    (tmp_path / "ops/shop/openslo/checkout.yaml").write_text(OPENSLO, encoding="utf-8")
+    return tmp_path
+
+
+def test_slo_and_sli_documents_become_slos(repo: Path) -> None:
+    assert openslo.load(repo, "shop") == [
+        Slo(
+            "availability",
+            Decimal("99.9"),
+            total="sum(increase(http_requests_total[{{window}}]))",
+            bad='sum(increase(http_requests_total{code=~"5.."}[{{window}}]))',
+            description="Requests that did not fail",
+        ),
+        Slo(
+            "payments",
+            Decimal("99.5"),
+            total="sum(increase(payments_total[{{window}}]))",
+            good='sum(increase(payments_total{outcome="ok"}[{{window}}]))',
+        ),
+    ]
+
+
+def test_ops_slo_reports_them(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 0
+    text = (repo / "ops/shop/slo/2026-W47.md").read_text(encoding="utf-8")
+    assert "  - name: availability\n    objective: 99.9\n" in text
+    assert "  - name: payments\n    objective: 99.5\n" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("indicatorRef: checkout-errors", "indicatorRef: nowhere"),
+            "checkout.yaml:34: indicatorRef 'nowhere' names no SLI document in ops/shop/openslo/",
+        ),
+        (
+            (
+                "budgetingMethod: Occurrences\n  timeWindow",
+                "budgetingMethod: Timeslices\n  timeWindow",
+            ),
+            "checkout.yaml:35: $.spec.budgetingMethod: must be 'Occurrences', not 'Timeslices'",
+        ),
+        (
+            ("query: sum(increase(http_requests_total[{{window}}]))", "query: sum(rate(x[5m]))"),
+            "checkout.yaml:25: $.spec.ratioMetric.total.metricSource.spec.query: "
+            "'sum(rate(x[5m]))' needs the {{window}} placeholder",
+        ),
+        (
+            ("    - targetPercent: 99.5", "    - targetPercent: 100"),
+            "checkout.yaml:65: $.spec.objectives[0].targetPercent: 100 is greater than or equal to "
+            "the maximum of 100",
+        ),
+        (
+            ("apiVersion: openslo/v1\nkind: SLI", "apiVersion: openslo/v2\nkind: SLI"),
+            "checkout.yaml:9: $.apiVersion: must be 'openslo/v1', not 'openslo/v2'",
+        ),
+    ],
+)
+def test_problems_name_the_file_and_line(
+    repo: Path, change: tuple[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo / "ops/shop/openslo/checkout.yaml"
+    path.write_text(OPENSLO.replace(*change), encoding="utf-8")
+    with pytest.raises(OpsError) as caught:
+        openslo.load(repo, "shop")
+    assert message in str(caught.value)
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (repo / "ops/shop/slo").exists()
+
+
+def test_a_name_used_twice_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "ops/shop/project.yaml").write_text(
+        PROJECT_YAML
+        + "slos:\n  - name: payments\n    objective: 99\n    sli:\n      ratio:\n"
+        + "        good: a[{{window}}]\n        total: b[{{window}}]\n",
+        encoding="utf-8",
+    )
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 2
+    assert "two SLOs are named 'payments'" in capsys.readouterr().err
