@@ -141,64 +141,30 @@ def test_a_refused_token_is_explained_without_showing_it(
     assert (repo / "ops/shop/slo/2026-W46.md").is_file()  # the report is written before posting
 
 
+def slo(repo: Path, *args: str) -> int:
+    return main(["--root", str(repo), "slo", "--project", "shop", *args])
+
+
 def test_without_settings_nothing_is_posted(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
-    assert (
-        main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W46", "--post"]) == 0
-    )
+    assert slo(repo, "--week", "2026-W46", "--post") == 0
     assert "posted" not in capsys.readouterr().out
 
 
 def test_markdown_and_json_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(
-            [
-                "--root",
-                str(repo),
-                "slo",
-                "--project",
-                "shop",
-                "--week",
-                "2026-W46",
-                "--format",
-                "json",
-            ]
-        )
-        == 0
-    )
     import json
 
+    assert slo(repo, "--week", "2026-W46", "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["reports"][0]["status"] == "FAIL"
     assert data["reports"][0]["slos"] == {"availability": "FAIL"}
-    assert (
-        main(
-            [
-                "--root",
-                str(repo),
-                "slo",
-                "--project",
-                "shop",
-                "--week",
-                "2026-W46",
-                "--format",
-                "markdown",
-            ]
-        )
-        == 0
-    )
+    assert slo(repo, "--week", "2026-W46", "--format", "markdown") == 0
     assert "### ❌ SLO status shop 2026-W46: FAIL" in capsys.readouterr().out
 
 
 def test_strict_exits_1_on_a_failed_week(repo: Path) -> None:
-    assert (
-        main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W46", "--strict"])
-        == 1
-    )
-    assert (
-        main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47", "--strict"])
-        == 0
-    )
+    assert slo(repo, "--week", "2026-W46", "--strict") == 1
+    assert slo(repo, "--week", "2026-W47", "--strict") == 0
