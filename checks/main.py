@@ -18,6 +18,8 @@ COMMANDS = {
     "evidence": "checks.commands.evidence",
     "check-schemas": "checks.commands.check_schemas",
     "slo": "checks.commands.slo",
+    "gate": "checks.commands.gate",
+    "exit-criteria": "checks.commands.exit_criteria",
 }
 
 

@@ -104,6 +104,10 @@ class Week:
     def next(self) -> Week:
         return week_of(self.end)
 
+    @staticmethod
+    def of_start(moment: dt.datetime) -> Week:
+        return week_of(moment)
+
 
 def week_of(moment: dt.datetime | dt.date) -> Week:
     year, number, _ = moment.isocalendar()

@@ -1,0 +1,76 @@
+"""``ops exit-criteria --project P``: the steady-state verdict, criterion by criterion."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from checks.errors import EXIT_FAILED, EXIT_OK
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "exit-criteria",
+        help="the steady-state verdict, with its evidence",
+        description="Judge the steady-state exit criteria (SLO PASS streak, log cadence, actions, "
+        "postmortems, vulnerabilities) as of a date, record the verdict in the evidence, and "
+        "exit 0 in steady state, 1 when not.",
+    )
+    parser.add_argument("--project", required=True, metavar="P")
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="judge as of this date (default: today, UTC)"
+    )
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks import project as projects
+    from checks.dates import parse_date, today_utc
+    from checks.evidence.record import check_writable, record
+    from checks.rules import criteria, records, settings
+
+    root = Path(args.root)
+    project = projects.load(root, args.project)
+    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    check_writable(root)
+    config = settings.of(project)
+    verdict = criteria.verdict(records.load(root, project), config, as_of)
+    steady = all(c.met for c in verdict)
+    weeks = criteria.window(config, as_of)
+    span = f"{weeks[0].label}..{weeks[-1].label}"
+    unmet = [c.name for c in verdict if not c.met]
+    summary = (
+        f"steady state as of {as_of} ({span})"
+        if steady
+        else f"not in steady state as of {as_of} ({span}): {', '.join(unmet)} not met"
+    )
+    record(
+        root,
+        command="exit-criteria",
+        project=project.slug,
+        result="ok" if steady else "failed",
+        summary=summary,
+        as_of=as_of.isoformat(),
+        criteria=[{"name": c.name, "status": c.status, "evidence": c.evidence} for c in verdict],
+    )
+    if args.format == "json":
+        doc = {
+            "project": project.slug,
+            "as_of": as_of.isoformat(),
+            "window": [w.label for w in weeks],
+            "steady": steady,
+            "criteria": [c._asdict() | {"status": c.status} for c in verdict],
+        }
+        print(json.dumps(doc, indent=2))
+    elif args.format == "markdown":
+        print(f"### {'✅' if steady else '❌'} {project.slug}: {summary}\n")
+        print("| Criterion | Status | Evidence |\n|---|---|---|")
+        for c in verdict:
+            evidence = c.evidence.replace("|", "\\|")
+            print(f"| {c.name} | {'✅ met' if c.met else '❌ not met'} | {evidence} |")
+    else:
+        for c in verdict:
+            print(f"{'met    ' if c.met else 'NOT MET'}  {c.name}: {c.evidence}")
+        print(f"{project.slug}: {summary}; recorded in evidence/phase6/validation.md")
+    return EXIT_OK if steady else EXIT_FAILED

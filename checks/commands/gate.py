@@ -1,0 +1,130 @@
+"""``ops gate``: every operating rule, for one project or all, as of a date. The CI gate."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+from checks.findings import Finding, sort_key
+
+EVIDENCE = "(evidence)"
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "gate",
+        help="check the operating rules (the CI gate)",
+        description="Log cadence, vulnerability SLA, postmortems, overdue and unlinked action "
+        "items, SLO reporting cadence and evidence integrity, as of a date. Exit 1 on any error.",
+    )
+    parser.add_argument("--project", metavar="P", help="one project (default: every project)")
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="judge as of this date (default: today, UTC)"
+    )
+    parser.add_argument("--base", metavar="REF", help="also check that run.log only grew since REF")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def project_slugs(root: Path, wanted: str | None) -> list[str]:
+    from checks import kinds
+    from checks.project import check_slug
+
+    if wanted is not None:
+        return [check_slug(wanted)]
+    found = sorted(p.parent.name for p in (root / "ops").glob(f"*/{kinds.PROJECT_FILE}"))
+    if not found:
+        raise OpsError(f"no projects: no ops/<project>/{kinds.PROJECT_FILE} under {root}")
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks import project as projects
+    from checks.dates import parse_date, today_utc
+    from checks.evidence.verify import verify
+    from checks.rules import gate, records, settings
+
+    root = Path(args.root)
+    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    results: dict[str, list[Finding]] = {}
+    for slug in project_slugs(root, args.project):
+        try:
+            project = projects.load(root, slug)
+        except OpsError as e:
+            if args.project is not None:
+                raise
+            results[slug] = [
+                Finding(e.path or f"ops/{slug}", e.line or 1, None, e.message, rule="project")
+            ]
+            continue
+        results[slug] = gate.judge(records.load(root, project), settings.of(project), as_of)
+    evidence = [f._replace(rule="evidence") for f in verify(root, args.base)]
+    if evidence:
+        results[EVIDENCE] = evidence
+    write(results, as_of, args.format, sys.stdout)
+    failed = any(f.severity == "error" for found in results.values() for f in found)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def counts(results: dict[str, list[Finding]]) -> tuple[int, int]:
+    everything = [f for found in results.values() for f in found]
+    errors = sum(1 for f in everything if f.severity == "error")
+    return errors, len(everything) - errors
+
+
+def summary(results: dict[str, list[Finding]], as_of: dt.date) -> str:
+    errors, warnings = counts(results)
+    projects = len([p for p in results if p != EVIDENCE])
+    where = f"{projects} project{'s' if projects != 1 else ''} as of {as_of}"
+    if not errors:
+        extra = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+        return f"gate passed: {where}{extra}"
+    return (
+        f"gate failed: {errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''} in {where}"
+    )
+
+
+def write(results: dict[str, list[Finding]], as_of: dt.date, fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        errors, warnings = counts(results)
+        doc = {
+            "as_of": as_of.isoformat(),
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "projects": {
+                name: [f.to_json() for f in sorted(found, key=sort_key)]
+                for name, found in results.items()
+            },
+        }
+        out.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        return
+    markdown = fmt == "markdown"
+    if markdown:
+        out.write(f"### {summary(results, as_of)}\n\n")
+    for name, found in results.items():
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in sorted(found, key=sort_key):
+            by_rule.setdefault(finding.rule, []).append(finding)
+        if not by_rule:
+            out.write(f"**{name}**: no findings\n\n" if markdown else f"{name}: no findings\n")
+            continue
+        out.write(f"**{name}**\n\n" if markdown else f"{name}\n")
+        for rule, items in by_rule.items():
+            out.write(f"- {rule}\n" if markdown else f"  {rule}\n")
+            for f in items:
+                if markdown:
+                    mark = "⚠️" if f.severity == "warning" else "❌"
+                    text = f.message.replace("|", "\\|")
+                    out.write(f"  - {mark} `{f.path}:{f.line}` {text}\n")
+                else:
+                    out.write(f"    {f.render()}\n")
+        if markdown:
+            out.write("\n")
+    if not markdown:
+        out.write(summary(results, as_of) + "\n")

@@ -1,0 +1,163 @@
+"""The steady-state exit criteria. Pure: records and settings in, a verdict per criterion.
+
+The window is the last K complete ISO weeks (K = steady_state.slo_consecutive_weeks), from
+the Monday that starts the first of them to the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import NamedTuple
+
+from checks.rules import gate
+from checks.rules.records import Records, as_date
+from checks.rules.settings import Settings
+from checks.slo.model import Week, last_complete_week
+
+MET, NOT_MET = "met", "not-met"
+
+
+class Criterion(NamedTuple):
+    name: str
+    met: bool
+    evidence: str
+
+    @property
+    def status(self) -> str:
+        return MET if self.met else NOT_MET
+
+
+def window(settings: Settings, as_of: dt.date) -> list[Week]:
+    last = last_complete_week(dt.datetime.combine(as_of, dt.time(), dt.UTC))
+    weeks = [last]
+    while len(weeks) < settings.steady_weeks:
+        weeks.insert(0, Week.of_start(weeks[0].start - dt.timedelta(days=7)))
+    return weeks
+
+
+def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    weeks = window(settings, as_of)
+    reports = gate.slo_weeks(records)
+    parts, met = [], True
+    for week in weeks:
+        record = reports.get(week)
+        status = record.data.get("status") if record else None
+        if status != "PASS":
+            met = False
+        parts.append(
+            f"{week.label} {status or 'missing'}"
+            + (f" ({record.rel})" if record and status != "PASS" else "")
+        )
+    need = f"{settings.steady_weeks} consecutive PASS weeks needed"
+    return Criterion("slo", met, f"{'; '.join(parts)} ({need})")
+
+
+def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Criterion:
+    days = settings.dependency_days if kind == "dependency-log" else settings.security_days
+    start = window(settings, as_of)[0].start.date()
+    dated = [(d, r) for d, r in records.dated(kind) if d <= as_of]
+    if not dated:
+        return Criterion(kind, False, f"no {kind} at all; cadence is {days} days")
+    before = [d for d, _ in dated if d < start]
+    inside = [d for d, _ in dated if d >= start]
+    chain = ([before[-1]] if before else []) + inside
+    problems = []
+    if not before and (not inside or (inside[0] - start).days > days):
+        problems.append(f"none within {days} days before the window started ({start})")
+    for a, b in itertools.pairwise(chain):
+        if (b - a).days > days:
+            problems.append(f"{(b - a).days} days between {a} and {b}")
+    age = (as_of - chain[-1]).days if chain else None
+    if age is None or age > days:
+        problems.append(f"the newest, {chain[-1] if chain else 'none'}, is {age} days old")
+    listed = ", ".join(str(d) for d in inside) or "none"
+    evidence = f"logs since {start}: {listed}; cadence {days} days"
+    if problems:
+        evidence += "; " + "; ".join(problems)
+    return Criterion(kind, not problems, evidence)
+
+
+def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    start = window(settings, as_of)[0].start.date()
+    items = gate.action_items(records)
+    in_window = [i for i in items if i.due is not None and start <= i.due <= as_of]
+    problems = []
+    for item in items:
+        ident = item.item.get("id")
+        if item.is_open and item.due is not None and item.due < as_of:
+            problems.append(f"{ident} overdue since {item.due} ({item.record.rel})")
+        elif (
+            item in in_window
+            and not item.is_open
+            and item.closed
+            and item.due
+            and item.closed > item.due
+        ):
+            problems.append(f"{ident} closed {item.closed}, after its due date {item.due}")
+        if item in in_window and not item.item.get("tracker"):
+            problems.append(f"{ident} has no backlog link")
+    on_time = sum(
+        1 for i in in_window if not i.is_open and i.closed and i.due and i.closed <= i.due
+    )
+    evidence = f"{len(in_window)} due since {start}, {on_time} closed on time"
+    if problems:
+        evidence += "; " + "; ".join(problems)
+    return Criterion("actions", not problems, evidence)
+
+
+def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    parts, met = [], True
+    for item in gate.postmortems_due(records, settings, as_of):
+        ident = item.incident.data.get("id")
+        published = item.published
+        if published is not None and published <= item.due:
+            parts.append(f"{ident} published {published} (due {item.due})")
+        elif as_of <= item.due and published is None:
+            parts.append(f"{ident} pending, due {item.due}")
+        else:
+            met = False
+            what = f"published late, {published}" if published else "not published"
+            parts.append(f"{ident} {what} (due {item.due})")
+    if not parts:
+        return Criterion(
+            "postmortems", True, f"no resolved incident at or above {settings.threshold}"
+        )
+    return Criterion("postmortems", met, "; ".join(parts))
+
+
+def vulnerabilities(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    late = gate.outstanding(records, settings, as_of)
+    if late:
+        listed = "; ".join(
+            f"{o.current.finding['id']} ({o.current.finding.get('severity')}) {o.age} days, "
+            f"SLA {o.sla}"
+            for o in late
+        )
+        return Criterion("vulnerabilities", False, f"outstanding beyond SLA: {listed}")
+    current = gate.current_findings(records, as_of).values()
+    fixed = [c.finding for c in current if c.finding.get("status") == "fixed"]
+    within = 0
+    for f in fixed:
+        sla = settings.sla_days(str(f.get("severity")))
+        found, done = as_date(f.get("discovered")), as_date(f.get("fixed"))
+        if sla is not None and found and done and (done - found).days <= sla:
+            within += 1
+    graded = sum(1 for f in fixed if settings.sla_days(str(f.get("severity"))) is not None)
+    return Criterion(
+        "vulnerabilities",
+        True,
+        f"none outstanding beyond SLA; {within} of {graded} fixed findings with an SLA were "
+        "fixed within it",
+    )
+
+
+def verdict(records: Records, settings: Settings, as_of: dt.date) -> list[Criterion]:
+    return [
+        slo(records, settings, as_of),
+        logs(records, settings, as_of, "dependency-log"),
+        logs(records, settings, as_of, "security-log"),
+        actions(records, settings, as_of),
+        postmortems(records, settings, as_of),
+        vulnerabilities(records, settings, as_of),
+    ]

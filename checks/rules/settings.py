@@ -1,0 +1,77 @@
+"""The project's operating settings, with the defaults the design states."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from checks.project import Project
+
+DEFAULT_DEPENDENCY_DAYS = 14
+DEFAULT_SECURITY_DAYS = 7
+DEFAULT_SLA = {"critical": 14, "high": 14}
+DEFAULT_THRESHOLD = "SEV2"
+DEFAULT_DUE_BUSINESS_DAYS = 5
+DEFAULT_STEADY_WEEKS = 4
+WARN_DAYS_BEFORE_STALE = 2  # a log due within this many days is a warning
+WARN_DAYS_BEFORE_EXPIRY = 7  # an exception expiring within this many days is a warning
+
+
+@dataclass(frozen=True)
+class Settings:
+    slug: str
+    scale: tuple[str, ...]
+    timezone: dt.tzinfo
+    dependency_days: int
+    security_days: int
+    sla: dict[str, int]
+    threshold: str
+    due_business_days: dict[str, int]
+    steady_weeks: int
+
+    def sla_days(self, severity: str) -> int | None:
+        """Days to fix a finding of this severity; unknown counts as high until triaged."""
+        if severity in self.sla:
+            return self.sla[severity]
+        if severity == "unknown":
+            return self.sla.get("high")
+        return None
+
+    def needs_postmortem(self, severity: str) -> bool:
+        if severity not in self.scale or self.threshold not in self.scale:
+            return False
+        return self.scale.index(severity) <= self.scale.index(self.threshold)
+
+    def postmortem_due_days(self, severity: str) -> int:
+        return self.due_business_days.get(severity, DEFAULT_DUE_BUSINESS_DAYS)
+
+
+def of(project: Project) -> Settings:
+    data: dict[str, Any] = project.data
+    cadence = data.get("cadence", {})
+    postmortem = data.get("postmortem", {})
+    sla = data.get("vulnerability_sla_days")
+    return Settings(
+        slug=project.slug,
+        scale=project.severity_scale,
+        timezone=ZoneInfo(project.timezone),
+        dependency_days=cadence.get("dependency_log_days", DEFAULT_DEPENDENCY_DAYS),
+        security_days=cadence.get("security_log_days", DEFAULT_SECURITY_DAYS),
+        sla=dict(DEFAULT_SLA if sla is None else sla),
+        threshold=postmortem.get("required_at_or_above", DEFAULT_THRESHOLD),
+        due_business_days=dict(postmortem.get("due_business_days", {})),
+        steady_weeks=data.get("steady_state", {}).get(
+            "slo_consecutive_weeks", DEFAULT_STEADY_WEEKS
+        ),
+    )
+
+
+def add_business_days(day: dt.date, count: int) -> dt.date:
+    """``count`` working days after ``day`` (Saturdays and Sundays skipped)."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
