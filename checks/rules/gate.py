@@ -129,7 +129,7 @@ def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Ou
         status = finding.get("status")
         expires = _expiry(finding)
         if status == "open" and age > sla:
-            out.append(Outstanding(current, age, sla, "open"))
+            out.append(Outstanding(current, age, sla, "still open"))
         elif status == "accepted" and expires is not None and expires < as_of and age > sla:
             out.append(Outstanding(current, age, sla, f"its exception expired on {expires}"))
     return out
@@ -153,7 +153,7 @@ def vulnerability_sla(records: Records, settings: Settings, as_of: dt.date) -> l
                 item.current.where,
                 f"outstanding: {f['id']} ({f.get('severity')}, {shorten(str(f.get('package')))}) "
                 f"discovered {f.get('discovered')} is {_days(item.age)} old, past its "
-                f"{_days(item.sla)} SLA, and {item.why}; fix it, or record an exception "
+                f"{item.sla}-day SLA, and {item.why}; fix it, or record an exception "
                 "approved by an owner",
                 rule="vulnerability-sla",
             )
