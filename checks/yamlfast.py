@@ -10,7 +10,9 @@ where the two could differ, and None otherwise, for the caller to use yamlload:
 - characters and forms that are rare in records and where the parsers part ways: aliases,
   anchors, tags, directives, block scalars, complex keys, tabs, carriage returns, YAML 1.1
   line breaks, a flow collection that spans lines, a ``:`` that starts or ends a token in a
-  flow collection, anything libyaml's reader refuses;
+  flow collection, ``\\u`` and ``\\U`` escapes (libyaml refuses escaped surrogate pairs,
+  which JSON writers produce), document markers (``---``, ``...``), anything libyaml's
+  reader refuses;
 - any text value that YAML 1.1 would read as something else if it were unquoted (``yes``,
   ``1:30``, ``~``): it may have been unquoted;
 - any key that is not text, and ``<<`` (a merge key in YAML 1.1);
@@ -58,6 +60,7 @@ def _has_odd_character(text: str) -> bool:
     return _odd_character().search(text) is not None
 
 
+_ODD_MARKERS = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)  # document markers
 _ODD_COLONS = (" :", "\n:", "[:", "{:", ",:", ":,", ":]", ":}")  # ':' starting a token, ...
 
 # Every word yaml-rs may read as a number matches _NUMBERISH (checked by the tests); of
@@ -83,6 +86,8 @@ def load(text: str) -> dict[str, Any] | None:
     """The YAML mapping in ``text`` as yamlload would read it, or None: ask yamlload."""
     if yaml_rs is None or _has_odd_character(text) or not _plain_flow(text):
         return None
+    if "\\u" in text or "\\U" in text or _ODD_MARKERS.search(text):
+        return None  # escapes (libyaml refuses surrogate pairs), document markers
     try:
         data = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # any problem at all is for yamlload to explain

@@ -109,3 +109,56 @@ def test_the_script_is_the_same_command(repo: Path, capsys: pytest.CaptureFixtur
     spec.loader.exec_module(module)
     assert module.main(["--project", "shop", "--week", "2026-W47", "--root", str(repo)]) == 0
     assert capsys.readouterr().out == "ops/shop/slo/2026-W47.md: PASS, written\n"
+
+
+def test_notes_under_a_heading_written_another_way_are_kept(repo: Path) -> None:
+    assert slo(repo, "--week", "2026-W46") == 0
+    path = repo / "ops/shop/slo/2026-W46.md"
+    text = path.read_text(encoding="utf-8").replace("## Notes\n", "##  Notes ##\n- mine\n")
+    path.write_text(text, encoding="utf-8")
+    (repo / "ops/shop/project.yaml").write_text(
+        PROJECT_YAML.replace('["2026-W46"]', "[]"), encoding="utf-8"
+    )
+    assert slo(repo, "--week", "2026-W46") == 0
+    assert "## Notes\n\n- mine\n" in path.read_text(encoding="utf-8")
+
+
+def test_a_report_without_notes_is_not_rewritten(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert slo(repo, "--week", "2026-W46") == 0
+    path = repo / "ops/shop/slo/2026-W46.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").split("## Notes")[0] + "My own words.\n", encoding="utf-8"
+    )
+    before = path.read_bytes()
+    assert slo(repo, "--week", "2026-W46") == 2
+    assert "has no '## Notes' section" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "9999-W52"], "'9999-W52' is not an ISO week"),
+        (["--as-of", "0001-01-03"], "no ISO week has ended by 0001-01-03"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar(
+    repo: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert slo(repo, *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_an_unwritable_job_summary_is_a_clear_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(repo / "no/such/folder/summary.md"))
+    for name in ("GITHUB_TOKEN", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert slo(repo, "--week", "2026-W46", "--post") == 2
+    assert "cannot append to $GITHUB_STEP_SUMMARY" in capsys.readouterr().err
+    assert (repo / "ops/shop/slo/2026-W46.md").is_file()

@@ -175,3 +175,15 @@ def test_a_name_used_twice_is_refused(repo: Path, capsys: pytest.CaptureFixture[
     )
     assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 2
     assert "two SLOs are named 'payments'" in capsys.readouterr().err
+
+
+def test_objectives_are_written_as_percentages(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo / "ops/shop/openslo/checkout.yaml"
+    path.write_text(OPENSLO.replace("target: 0.999", "target: 0.9"), encoding="utf-8")
+    argv = ["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]
+    assert main([*argv, "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| availability | 90.0 % |" in out
+    assert "E+" not in out + (repo / "ops/shop/slo/2026-W47.md").read_text(encoding="utf-8")

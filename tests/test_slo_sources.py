@@ -354,6 +354,7 @@ def test_a_large_csv_is_read_by_several_processes_with_the_same_result(
     windows = [(WEEK.start, WEEK.end), *WEEK.days()]
     alone = FileSource(tmp_path, "m.csv").measure(SLO, windows)
     monkeypatch.setattr(exported, "PARALLEL_BYTES", 1000)  # split it (lines cross the cuts)
+    monkeypatch.setattr(exported.os, "cpu_count", lambda: 3)  # in three, on any machine
     shared = FileSource(tmp_path, "m.csv").measure(SLO, windows)
     assert shared == alone
     inside = [
@@ -377,3 +378,33 @@ def test_credentials_in_the_url_are_sent_as_basic_auth() -> None:
     request = server.requests[0]
     assert request.path == "/prometheus/api/v1/query"  # behind a path prefix
     assert request.headers["authorization"] == "Basic b3BzOnBAc3M="  # ops:p@ss
+
+
+def test_a_json_export_path_needs_the_series(tmp_path: Path) -> None:
+    (tmp_path / "availability.json").write_text(_matrix([(0, "1")]), encoding="utf-8")
+    with pytest.raises(OpsError, match=r"metrics.file.path needs \{series\}"):
+        FileSource(tmp_path, "{slo}.json").measure(SLO, [(WEEK.start, WEEK.end)])
+
+
+def test_a_url_that_cannot_be_parsed_is_refused_without_showing_it() -> None:
+    with pytest.raises(OpsError) as caught:
+        PrometheusSource("https://ops:hunter2#x@prom.example")
+    assert "hunter2" not in str(caught.value)
+    assert "must be percent-encoded" in str(caught.value)
+
+
+def test_no_bad_series_with_a_total_means_no_bad_events() -> None:
+    def reply(request: Request):  # type: ignore[no-untyped-def]
+        return answer(200, vector() if "5.." in request.query["query"][0] else vector("5000"))
+
+    with FakeServer(reply) as server:
+        counts = PrometheusSource(server.url).measure(SLO, [(WEEK.start, WEEK.end)])
+    assert counts == [Counts(5000.0, 5000.0)]
+
+
+def test_mock_incident_days_fail_even_with_a_low_objective() -> None:
+    low = Slo("batch", Decimal("90"), total="t", good="g")
+    counts = MockSource("shop", "seed", ["2026-W47"]).measure(low, WEEK.days())
+    statuses = [compute.figures(low, c).status for c in counts]
+    assert statuses[2] == "FAIL"  # Wednesday
+    assert "NO_DATA" not in statuses

@@ -89,3 +89,28 @@ def test_weekly_slo_runs_every_monday_after_the_week_ends() -> None:
     assert "--post" in post["run"]
     assert post["env"]["PROMETHEUS_TOKEN"] == "${{ secrets.PROMETHEUS_TOKEN }}"
     assert "gh pr create" in steps["Commit the report and its evidence"]["run"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_checkouts_do_not_keep_credentials(path: Path) -> None:
+    for job in _load(path)["jobs"].values():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_the_pull_request_gate() -> None:
+    workflow = _load(REPO / ".github/workflows/ops-gate.yml")
+    triggers = workflow[True]
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    assert (
+        workflow["concurrency"]["cancel-in-progress"]
+        == "${{ github.event_name == 'pull_request' }}"
+    )
+    job = workflow["jobs"]["gate"]
+    assert job["permissions"] == {"contents": "read"}
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "pre-commit run --show-diff-on-failure --from-ref" in runs
+    assert 'set -o pipefail\nops gate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
+    assert 'ops evidence verify --base "$BASE_SHA"' in runs
+    assert (REPO / ".github/pull_request_template.md").is_file()

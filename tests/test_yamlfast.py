@@ -92,6 +92,9 @@ def test_repository_documents_read_alike(name: str, text: str) -> None:
         "- a\n- b\n",  # not a mapping: yamlload explains
         "a: 1\na: 2\n",  # duplicate keys: yamlload explains, with both lines
         "a: [1,\n",
+        'title: "Order emails delayed \\ud83d\\udce7"\n',  # libyaml refuses surrogate escapes
+        "... # a document end marker\na: 1\n",
+        "--- # a second document\na: 1\n",
     ],
 )
 def test_defers_wherever_the_readers_could_differ(text: str) -> None:
@@ -120,7 +123,7 @@ _INSERTS = [
     *":-[]{},#'\"|>?@` \t\n\\",
     *["  ", "- ", ": ", "\n  ", "\n- ", "\n...", "\n---", "\r", "\u00a0", "é"],
     *["yes", "0", "1", "~", "null", "x", "1e3", "+", ".", "_", "0o", "08", "-.5", ".inf"],
-    *["1:30", "<<", "'", '"\\'],
+    *["1:30", "<<", "'", '"\\', '"\\ud83d\\ude00"', '"\\u00e9"', "\n... # x\n", "\n--- x\n"],
 ]
 
 

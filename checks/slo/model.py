@@ -118,9 +118,10 @@ def parse_week(text: str) -> Week:
     match = _WEEK.fullmatch(text)
     if match:
         try:
-            dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
-            return Week(int(match[1]), int(match[2]))
-        except ValueError:
+            week = Week(int(match[1]), int(match[2]))
+            if week.end.year <= 9999:  # and the week after it can be named too
+                return week
+        except (ValueError, OverflowError):
             pass
     raise OpsError(f"{text!r} is not an ISO week such as 2026-W47 (that year's weeks, 01 to 52/53)")
 
@@ -143,7 +144,10 @@ def parse_weeks(text: str) -> list[Week]:
 
 def last_complete_week(now: dt.datetime) -> Week:
     """The newest ISO week that has ended by ``now``."""
-    return week_of(now - WEEK)
+    try:
+        return week_of(now - WEEK)
+    except OverflowError:
+        raise OpsError(f"no ISO week has ended by {now.date()}; check the date") from None
 
 
 def prometheus_duration(delta: dt.timedelta) -> str:

@@ -22,6 +22,7 @@ import urllib3
 
 from checks.errors import OpsError
 from checks.project import Project
+from checks.slo.render import decimal_text
 from checks.slo.weekly import Written
 
 LABEL = "slo-status"
@@ -49,7 +50,7 @@ def summary_markdown(written: Written) -> str:
             "n/a" if f.error_budget_remaining is None else f"{f.error_budget_remaining * 100:.2f} %"
         )
         lines.append(
-            f"| {entry.slo.name} | {entry.slo.objective} % | {sli} | {budget} | "
+            f"| {entry.slo.name} | {decimal_text(entry.slo.objective)} % | {sli} | {budget} | "
             f"{_ICON[f.status]} {f.status} |"
         )
     lines += ["", f"Report: `{written.rel}`", ""]
@@ -72,8 +73,15 @@ def post_all(
     texts = [summary_markdown(w) for w in written]
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as f:
-            f.write("\n".join(texts) + "\n")
+        try:
+            with open(summary_file, "a", encoding="utf-8") as f:
+                f.write("\n".join(texts) + "\n")
+        except OSError as e:
+            raise OpsError(
+                f"cannot append to $GITHUB_STEP_SUMMARY: {e.strerror or e}; the reports are "
+                "written, only the post failed",
+                path=summary_file,
+            ) from None
         done.append("job summary")
     webhook = environ.get("SLACK_WEBHOOK_URL")
     if webhook:

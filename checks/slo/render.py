@@ -59,7 +59,7 @@ def _front_matter(report: Report, generated_at: dt.datetime) -> str:
         figures = entry.week
         lines += [
             f"  - name: {_text(entry.slo.name)}",
-            f"    objective: {_decimal(entry.slo.objective)}",
+            f"    objective: {decimal_text(entry.slo.objective)}",
             f"    sli: {_yaml_number(figures.sli)}",
             f"    good: {_yaml_number(figures.good)}",
             f"    total: {_yaml_number(figures.total)}",
@@ -87,7 +87,8 @@ def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _decimal(value: Decimal) -> str:
+def decimal_text(value: Decimal) -> str:
+    """``99.9``, ``90.0``: never ``9E+1``."""
     text = format(value.normalize(), "f")
     return text if "." in text else f"{text}.0"
 
@@ -120,7 +121,7 @@ def _body(report: Report, notes: str) -> str:
     for entry in report.slos:
         f = entry.week
         out.append(
-            f"| {entry.slo.name} | {_decimal(entry.slo.objective)} % | {_percent(f.sli)} | "
+            f"| {entry.slo.name} | {decimal_text(entry.slo.objective)} % | {_percent(f.sli)} | "
             f"{_count(f.good)} | {_count(f.total)} | {_share(f.error_budget_remaining)} | "
             f"{_plain(f.burn_rate)} | {_ICON[f.status]} |"
         )
@@ -181,7 +182,7 @@ def _daily(report: Report) -> list[str]:
         floor = max(0.0, _nice_floor(low))
         out += [
             f"{entry.slo.name} per UTC day against its objective "
-            f"({_decimal(entry.slo.objective)} %):",
+            f"({decimal_text(entry.slo.objective)} %):",
             "",
             "```mermaid",
             "xychart-beta",

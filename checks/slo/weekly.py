@@ -19,7 +19,7 @@ from checks.slo.render import Report, SloWeek
 from checks.slo.sources import Source
 
 SOURCES = ("prometheus", "file", "mock")
-_NOTES = re.compile(r"^## Notes[ \t]*\r?$", re.MULTILINE)
+_NOTES = re.compile(r"^##[ \t]+Notes[ \t#]*\r?$", re.MULTILINE)  # as document.headings reads it
 
 
 class Written(NamedTuple):
@@ -120,10 +120,16 @@ def _existing(path: Path, rel: str) -> tuple[str, str, dt.datetime]:
         ) from None
     except OSError as e:
         raise OpsError(f"cannot read: {e.strerror or e}", path=rel) from None
-    notes = render.DEFAULT_NOTES
     match = _NOTES.search(doc.body)
-    if match:
-        notes = doc.body[match.end() :].lstrip("\r\n") or render.DEFAULT_NOTES
+    if match is None:
+        raise OpsError(
+            "has no '## Notes' section; ops slo rewrites everything above Notes and keeps "
+            "Notes, so it will not rewrite a report without one: add the heading back (with "
+            "your notes under it), or delete the file to start again",
+            path=rel,
+            line=doc.body_line,
+        )
+    notes = doc.body[match.end() :].lstrip("\r\n") or render.DEFAULT_NOTES
     stamp = doc.data.get("generated_at")
     try:
         generated = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))

@@ -43,8 +43,13 @@ class FileSource:
     def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
         if self.format == "csv":
             return self._csv(slo, windows)
+        if "{series}" not in self.path:
+            raise OpsError(
+                "a prometheus-json export holds one series: metrics.file.path needs {series} "
+                "(replaced by good, bad or total), e.g. exports/{slo}-{series}.json"
+            )
         total = self._json(slo, "total", windows)
-        if slo.good is not None or "{series}" not in self.path:
+        if slo.good is not None:
             good = self._json(slo, "good", windows)
             return [Counts(g, t) for g, t in zip(good, total, strict=True)]
         bad = self._json(slo, "bad", windows)

@@ -51,7 +51,7 @@ class MockSource:
         budget = float(slo.budget)
         bad_share = budget * (0.15 + 0.6 * draws[1])  # a normal day spends 15-75 % of budget
         if week_of(day).label in self.bad_weeks and day.weekday() == 2:
-            bad_share = budget * (25 + 20 * draws[2])  # the incident day
+            bad_share = min(0.5, budget * (25 + 20 * draws[2]))  # the incident day
         bad = round(volume * bad_share)
         return volume - bad, volume
 

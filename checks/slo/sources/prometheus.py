@@ -45,9 +45,15 @@ class PrometheusSource:
         backoff: float = 0.5,
     ) -> None:
         parts = urlsplit(url.rstrip("/"))
+        try:
+            self.port = parts.port
+        except ValueError:  # the URL itself is never shown: it may hold a password
+            raise OpsError(
+                "the Prometheus URL is not a valid URL; a user name or password in it must be "
+                "percent-encoded (# / ? @ : as %23 %2F %3F %40 %3A)"
+            ) from None
         self.https = parts.scheme == "https"
         self.host = parts.hostname or "localhost"
-        self.port = parts.port
         self.prefix = parts.path  # a Prometheus behind a path: https://host/prometheus
         self.shown_url = _without_credentials(url.rstrip("/"))
         self.headers = {"Accept": "application/json", **(headers or {})}
@@ -86,7 +92,11 @@ class PrometheusSource:
         if slo.good is not None:
             return Counts(self.value(slo.good, window, end), total)
         bad = self.value(slo.bad or "", window, end)
-        return Counts(None if bad is None or total is None else total - bad, total)
+        if total is None:
+            return Counts(None, None)
+        # A series of bad events often does not exist until the first one: no answer for
+        # bad while total has one means none were bad.
+        return Counts(total - (bad or 0.0), total)
 
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The query's value at ``at`` (summed over series), or None for no data."""
