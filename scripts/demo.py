@@ -145,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ops("evidence", "verify")
 
+    step("7. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
+    ops("gate", "--project", PROJECT, "--as-of", AS_OF, expect=(1,))
+
+    step("8. The steady-state verdict, criterion by criterion, recorded in the evidence")
+    ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
+
     step("Where to look")
     for rel in (
         f"ops/{PROJECT}/",
