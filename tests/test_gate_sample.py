@@ -114,3 +114,9 @@ def test_exit_criteria_of_the_sample(sample: Path, capsys: pytest.CaptureFixture
         "postmortems": "met",
         "vulnerabilities": "met",
     }
+
+
+def test_the_repositorys_own_evidence_verifies(capsys: pytest.CaptureFixture[str]) -> None:
+    """manifest.json lists every record with its hash: a change to ops/ without
+    `ops evidence manifest` (the pre-commit hook) fails here, in CI."""
+    assert main(["--root", str(REPO), "evidence", "verify"]) == 0, capsys.readouterr().out
