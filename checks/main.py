@@ -20,6 +20,7 @@ COMMANDS = {
     "slo": "checks.commands.slo",
     "gate": "checks.commands.gate",
     "exit-criteria": "checks.commands.exit_criteria",
+    "retros": "checks.commands.retros",
 }
 
 
@@ -69,6 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CRASH
+
+
+def script(subcommand: str, argv: Sequence[str] | None = None) -> int:
+    """``main`` for a documented script (scripts/monitor_slo.py = ops slo): its arguments are
+    the subcommand's, and --root, which ops takes before the subcommand, may come anywhere."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--root" and i + 1 < len(args):
+            return main([*args[i : i + 2], subcommand, *args[:i], *args[i + 2 :]])
+        if arg.startswith("--root="):
+            return main([arg, subcommand, *args[:i], *args[i + 1 :]])
+    return main([subcommand, *args])
 
 
 def entry() -> None:

@@ -13,18 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, too
 
-from checks.main import main as ops_main
+from checks.main import script
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    root = [a for a in args if a == "--root" or a.startswith("--root=")]
-    if root:  # --root belongs before the subcommand
-        i = args.index(root[0])
-        moved = args[i : i + (1 if "=" in root[0] else 2)]
-        del args[i : i + len(moved)]
-        return ops_main([*moved, "slo", *args])
-    return ops_main(["slo", *args])
+    return script("slo", argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""``ops retros --project P``: the retro calendar and placeholders.
+
+scripts/schedule_retros.py runs the same code."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from checks.errors import EXIT_OK, OpsError
+
+DEFAULT_HORIZON_WEEKS = 8
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "retros",
+        help="write the retro calendar and the placeholder documents",
+        description="Write ops/<project>/calendar/retros.ics (retros in the horizon, postmortem "
+        "reviews) and create placeholders: a scheduled retro document for each retro in the "
+        "horizon, a postmortem draft for each resolved incident that needs one. Never "
+        "overwrites a document; running twice changes nothing.",
+    )
+    parser.add_argument("--project", required=True, metavar="P")
+    parser.add_argument(
+        "--horizon-weeks",
+        type=int,
+        default=DEFAULT_HORIZON_WEEKS,
+        metavar="N",
+        help=f"how far ahead to schedule (default: {DEFAULT_HORIZON_WEEKS})",
+    )
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="today (default: today, UTC)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks import atomic
+    from checks import project as projects
+    from checks.dates import parse_date, today_utc
+    from checks.evidence.record import check_writable, record
+    from checks.paths import writable
+    from checks.retros import ics, placeholders, plan
+    from checks.rules import records, settings
+
+    if not 1 <= args.horizon_weeks <= 104:
+        raise OpsError("--horizon-weeks must be between 1 and 104")
+    root = Path(args.root)
+    project = projects.load(root, args.project)
+    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    end = as_of + dt.timedelta(weeks=args.horizon_weeks)
+    config = settings.of(project)
+    recs = records.load(root, project)
+    held = {r.data.get("date"): r for r in recs.of("retro")}
+    meetings = [  # a retro document that exists says who facilitates
+        m._replace(
+            facilitator=str(held[m.day.isoformat()].data.get("facilitator") or m.facilitator)
+        )
+        if m.day.isoformat() in held
+        else m
+        for m in plan.retros(project.data, project.slug, as_of, end)
+    ] + plan.reviews(recs, config, as_of)
+    check_writable(root)
+
+    # Every new file is made and checked before anything is written.
+    created = placeholders.plan(root, project, recs, config, meetings, as_of)
+    rel = f"ops/{project.slug}/calendar/retros.ics"
+    path = writable(root, rel)
+    previous = {}
+    if path.exists():
+        try:
+            previous = ics.read(path.read_bytes())
+        except (ValueError, OSError) as e:
+            raise OpsError(
+                f"is not a calendar ops can read ({e}); move it away to start a new one", path=rel
+            ) from None
+    stamp = dt.datetime.combine(as_of, dt.time(), dt.UTC)
+    repository = project.data.get("backlog", {}).get("github_repository")
+    base_url = f"https://github.com/{repository}/blob/HEAD" if repository else None
+    calendar = ics.build(
+        project=project.slug,
+        name=project.name,
+        meetings=meetings,
+        settings=project.data.get("retros", {}),
+        previous=previous,
+        now=stamp,
+        base_url=base_url,
+    )
+    for new in created:
+        atomic.create_bytes(writable(root, new.rel), new.text.encode(), display=new.rel)
+    changed = atomic.write_bytes(path, calendar)
+    artefacts = [Path(new.rel) for new in created] + [Path(rel)]
+    retro_count = sum(1 for m in meetings if m.kind == "retro")
+    reviews = len(meetings) - retro_count
+    summary = (
+        f"{retro_count} retros and {reviews} postmortem reviews until {end}; calendar "
+        f"{'written' if changed else 'unchanged'}; {len(created)} placeholders created"
+    )
+    record(
+        root,
+        command="retros",
+        project=project.slug,
+        result="ok",
+        summary=summary,
+        artefacts=artefacts,
+        as_of=as_of.isoformat(),
+    )
+    if args.format == "json":
+        json.dump(
+            {
+                "calendar": rel,
+                "calendar_changed": changed,
+                "meetings": [
+                    {
+                        "kind": m.kind,
+                        "start": m.start.isoformat(),
+                        "facilitator": m.facilitator,
+                        "document": m.document,
+                    }
+                    for m in meetings
+                ],
+                "created": [new.rel for new in created],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return EXIT_OK
+    for m in sorted(meetings, key=lambda m: m.start):
+        who = f", facilitator {m.facilitator}" if m.facilitator else ""
+        print(f"{m.start:%Y-%m-%d %H:%M %Z}  {m.summary}{who}")
+    for new in created:
+        print(f"created {new.rel}")
+    print(f"{rel}: {'written' if changed else 'unchanged'}")
+    return EXIT_OK
