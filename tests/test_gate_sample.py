@@ -47,7 +47,7 @@ def test_the_gate_passes_as_of_the_demo_date(
         "action-items: late: action item INC-2026-034-A2 was closed on 2026-11-06, 7 days after "
         "it was due (2026-10-30)",
         "postmortem: pending: the postmortem of INC-2026-041 is draft; it is due 2026-12-04 (10 "
-        "business days after it was resolved on 2026-11-20)",
+        "business days after it was resolved on 2026-11-20, Europe/Berlin)",
         "action-items: late: action item RETRO-20261015-1 was closed on 2026-11-04, 6 days after "
         "it was due (2026-10-29)",
     ]
@@ -120,3 +120,19 @@ def test_the_repositorys_own_evidence_verifies(capsys: pytest.CaptureFixture[str
     """manifest.json lists every record with its hash: a change to ops/ without
     `ops evidence manifest` (the pre-commit hook) fails here, in CI."""
     assert main(["--root", str(REPO), "evidence", "verify"]) == 0, capsys.readouterr().out
+
+
+def test_an_item_closed_after_the_date_judged_was_open_then(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RETRO-20261015-1 was due 2026-10-29 and closed 2026-11-04: as of 2026-10-31 it was
+    overdue, whatever the file says today."""
+    code, report = gate(sample, "2026-10-31", capsys)
+    assert code == 1
+    overdue = [m for m in messages(report, "error") if "overdue" in m]
+    assert [m.split(" was due ")[0] for m in overdue] == [
+        "action-items: overdue: action item INC-2026-034-A2 'Enable redis-py health checks and "
+        "reconnect to the new p... (@mara.ortiz)",
+        "action-items: overdue: action item RETRO-20261015-1 'Remove or fix the 6 non-actionable "
+        "pages from the last t... (@priya.nair)",
+    ]

@@ -7,7 +7,6 @@ the Monday that starts the first of them to the as-of date.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import NamedTuple
 
 from checks.rules import gate
@@ -54,33 +53,27 @@ def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
 
 
 def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Criterion:
+    """Every day from the window's start to ``as_of`` had a log no older than the cadence."""
     days = settings.dependency_days if kind == "dependency-log" else settings.security_days
     start = window(settings, as_of)[0].start.date()
-    dated = [(d, r) for d, r in records.dated(kind) if d <= as_of]
-    if not dated:
-        return Criterion(kind, False, f"no {kind} at all; cadence is {days} days")
-    before = [d for d, _ in dated if d < start]
-    inside = [d for d, _ in dated if d >= start]
-    chain = ([before[-1]] if before else []) + inside
-    problems = []
-    if not before and (not inside or (inside[0] - start).days > days):
-        problems.append(f"none within {days} days before the window started ({start})")
-    for a, b in itertools.pairwise(chain):
-        if (b - a).days > days:
-            problems.append(f"{(b - a).days} days between {a} and {b}")
-    age = (as_of - chain[-1]).days if chain else None
-    if age is None or age > days:
-        problems.append(f"the newest, {chain[-1] if chain else 'none'}, is {age} days old")
-    listed = ", ".join(str(d) for d in inside) or "none"
+    dated = [d for d, _ in records.dated(kind) if d <= as_of]
+    listed = ", ".join(str(d) for d in dated if d >= start) or "none"
     evidence = f"logs since {start}: {listed}; cadence {days} days"
-    if problems:
-        evidence += "; " + "; ".join(problems)
-    return Criterion(kind, not problems, evidence)
+    day, newest = start, None
+    while day <= as_of:
+        newest = max((d for d in dated if d <= day), default=None)
+        if newest is None or (day - newest).days > days:
+            last = f"the last before was {newest}" if newest else "there was none before"
+            return Criterion(
+                kind, False, f"{evidence}; on {day} no log was within {days} days ({last})"
+            )
+        day += dt.timedelta(days=1)
+    return Criterion(kind, True, evidence)
 
 
 def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     start = window(settings, as_of)[0].start.date()
-    items = gate.action_items(records)
+    items = gate.action_items(records, as_of)
     in_window = [i for i in items if i.due is not None and start <= i.due <= as_of]
     problems = []
     for item in items:
@@ -107,8 +100,12 @@ def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
 
 
 def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    """The postmortems due in the window (or still pending) were published on time."""
+    start = window(settings, as_of)[0].start.date()
     parts, met = [], True
     for item in gate.postmortems_due(records, settings, as_of):
+        if item.due < start:
+            continue
         ident = item.incident.data.get("id")
         published = item.published
         if published is not None and published <= item.due:
@@ -121,7 +118,9 @@ def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criteri
             parts.append(f"{ident} {what} (due {item.due})")
     if not parts:
         return Criterion(
-            "postmortems", True, f"no resolved incident at or above {settings.threshold}"
+            "postmortems",
+            True,
+            f"no postmortem of an incident at or above {settings.threshold} was due since {start}",
         )
     return Criterion("postmortems", met, "; ".join(parts))
 

@@ -23,6 +23,10 @@ Rule = Callable[[Records, Settings, dt.date], list[Finding]]
 CLOSED = ("done", "dropped")
 
 
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -103,7 +107,7 @@ def current_findings(records: Records, as_of: dt.date) -> dict[str, Current]:
     for day, record in records.dated("security-log"):
         if day > as_of:
             continue
-        for index, finding in enumerate(record.data.get("findings") or []):
+        for index, finding in enumerate(_list(record.data.get("findings"))):
             if isinstance(finding, dict) and isinstance(finding.get("id"), str):
                 current[finding["id"]] = Current(record, index, finding)
     return current
@@ -128,10 +132,14 @@ def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Ou
         age = (as_of - discovered).days
         status = finding.get("status")
         expires = _expiry(finding)
-        if status == "open" and age > sla:
-            out.append(Outstanding(current, age, sla, "still open"))
-        elif status == "accepted" and expires is not None and expires < as_of and age > sla:
+        if age <= sla or status == "fixed":
+            continue
+        if status == "accepted" and expires is None:
+            out.append(Outstanding(current, age, sla, "accepted without an exception that expires"))
+        elif status == "accepted" and expires is not None and expires < as_of:
             out.append(Outstanding(current, age, sla, f"its exception expired on {expires}"))
+        elif status != "accepted":
+            out.append(Outstanding(current, age, sla, "still open"))
     return out
 
 
@@ -202,16 +210,24 @@ class Due(NamedTuple):
     postmortem: Record | None
 
     @property
+    def published_key(self) -> str:
+        """The key that dates the publication: ``published``, else the postmortem's ``date``."""
+        has = self.postmortem is not None and self.postmortem.date("published") is not None
+        return "published" if has else "date"
+
+    @property
     def published(self) -> dt.date | None:
         if self.postmortem is None or self.postmortem.data.get("status") != "published":
             return None
-        return self.postmortem.date("published") or self.postmortem.date()
+        return self.postmortem.date(self.published_key)
 
 
 def postmortems_due(records: Records, settings: Settings, as_of: dt.date) -> list[Due]:
     """Resolved incidents at or above the threshold, with their due dates and postmortems."""
     by_incident = {
-        p.data.get("incident"): p for p in records.of("postmortem") if p.data.get("incident")
+        p.data["incident"]: p
+        for p in records.of("postmortem")
+        if isinstance(p.data.get("incident"), str)
     }
     out = []
     for incident in records.of("incident"):
@@ -220,6 +236,8 @@ def postmortems_due(records: Records, settings: Settings, as_of: dt.date) -> lis
         resolved_at = as_instant(data.get("resolved"))
         if data.get("status") != "resolved" or resolved_at is None:
             continue
+        if not isinstance(data.get("id"), str):
+            continue  # the valid rule reports it
         if not settings.needs_postmortem(severity):
             continue
         resolved = resolved_at.astimezone(settings.timezone).date()
@@ -235,7 +253,10 @@ def postmortems(records: Records, settings: Settings, as_of: dt.date) -> list[Fi
     for item in postmortems_due(records, settings, as_of):
         ident = item.incident.data.get("id")
         days = settings.postmortem_due_days(item.severity)
-        deadline = f"due {item.due} ({days} business days after it was resolved on {item.resolved})"
+        deadline = (
+            f"due {item.due} ({days} business days after it was resolved on {item.resolved}, "
+            f"{settings.timezone})"
+        )
         if item.postmortem is None:
             start = f"ops new postmortem --project {settings.slug} --incident {ident}"
             if as_of > item.due:
@@ -284,8 +305,8 @@ def postmortems(records: Records, settings: Settings, as_of: dt.date) -> list[Fi
             out.append(
                 Finding(
                     item.postmortem.rel,
-                    item.postmortem.line("published"),
-                    "$.published",
+                    item.postmortem.line(item.published_key),
+                    f"$.{item.published_key}",
                     f"late: the postmortem of {ident} was published on {item.published}, "
                     f"after it was {deadline}",
                     rule="postmortem",
@@ -303,7 +324,7 @@ class Item(NamedTuple):
     position: int
     item: dict[str, object]
     due: dt.date | None
-    closed: dt.date | None
+    closed: dt.date | None  # None while it was open on the date judged
 
     @property
     def line(self) -> int:
@@ -315,7 +336,7 @@ class Item(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.item.get("status") not in CLOSED
+        return self.closed is None
 
     @property
     def needs_tracker(self) -> bool:
@@ -328,27 +349,25 @@ class Item(NamedTuple):
         )
 
 
-def action_items(records: Records) -> list[Item]:
+def action_items(records: Records, as_of: dt.date) -> list[Item]:
+    """The action items of postmortems and retros as they stood on ``as_of``: an item closed
+    later (or closed without a date) counts as open then."""
     out = []
     for kind in ("postmortem", "retro"):
         for record in records.of(kind):
-            for index, item in enumerate(record.data.get("action_items") or []):
-                if isinstance(item, dict):
-                    out.append(
-                        Item(
-                            record,
-                            index,
-                            item,
-                            as_date(item.get("due")),
-                            as_date(item.get("closed")),
-                        )
-                    )
+            for index, item in enumerate(_list(record.data.get("action_items"))):
+                if not isinstance(item, dict):
+                    continue
+                closed = as_date(item.get("closed")) if item.get("status") in CLOSED else None
+                if closed is not None and closed > as_of:
+                    closed = None
+                out.append(Item(record, index, item, as_date(item.get("due")), closed))
     return out
 
 
 def actions(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
     out = []
-    for item in action_items(records):
+    for item in action_items(records, as_of):
         ident, title = item.item.get("id"), shorten(str(item.item.get("title")))
         if item.is_open and item.due is not None and item.due < as_of:
             late = (as_of - item.due).days
@@ -432,24 +451,37 @@ def slo_reports(records: Records, settings: Settings, as_of: dt.date) -> list[Fi
     return out
 
 
-# --- documents that cannot be read -----------------------------------------------------------
+# --- documents the rules cannot judge -------------------------------------------------------
 
 
-def readable(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
-    return [
-        Finding(
-            rel,
-            1,
-            None,
-            f"cannot be read, so its rules cannot be checked; run: ops validate {rel}",
-            rule="readable",
-        )
+def valid(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
+    """Documents that cannot be read or do not pass their schema: the rules would misjudge
+    them (a severity of 'Critical', a date of 2026-13-01), so the gate fails closed."""
+    from checks import kinds, schemas
+
+    out = [
+        Finding(rel, 1, None, f"cannot be read; run: ops validate {rel}", rule="valid")
         for rel in records.unreadable
     ]
+    for kind, found in sorted(records.by_kind.items()):
+        validator = schemas.fast_validator(kinds.KINDS[kind].schema)
+        out.extend(
+            Finding(
+                record.rel,
+                1,
+                None,
+                "does not pass its schema, so the rules cannot judge it; run: ops validate "
+                f"{record.rel}",
+                rule="valid",
+            )
+            for record in found
+            if not validator.is_valid(record.data)
+        )
+    return out
 
 
 RULES: dict[str, Rule] = {
-    "readable": readable,
+    "valid": valid,
     "cadence": log_cadence,
     "vulnerability-sla": vulnerability_sla,
     "postmortem": postmortems,

@@ -78,7 +78,7 @@ def as_date(value: object) -> dt.date | None:
         if len(value) == 10:
             return dt.date.fromisoformat(value)
         return as_instant(value).astimezone(dt.UTC).date()  # type: ignore[union-attr]
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, OverflowError):
         return None
 
 
@@ -87,6 +87,7 @@ def as_instant(value: object) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment.astimezone(dt.UTC)  # an offset that leaves the calendar (year 1 at +01:00)
+    except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo is not None else None

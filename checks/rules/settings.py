@@ -59,7 +59,7 @@ def of(project: Project) -> Settings:
         timezone=ZoneInfo(project.timezone),
         dependency_days=cadence.get("dependency_log_days", DEFAULT_DEPENDENCY_DAYS),
         security_days=cadence.get("security_log_days", DEFAULT_SECURITY_DAYS),
-        sla=dict(DEFAULT_SLA if sla is None else sla),
+        sla={**DEFAULT_SLA, **(sla if isinstance(sla, dict) else {})},
         threshold=postmortem.get("required_at_or_above", DEFAULT_THRESHOLD),
         due_business_days=dict(postmortem.get("due_business_days", {})),
         steady_weeks=data.get("steady_state", {}).get(
