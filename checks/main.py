@@ -21,6 +21,7 @@ COMMANDS = {
     "gate": "checks.commands.gate",
     "exit-criteria": "checks.commands.exit_criteria",
     "retros": "checks.commands.retros",
+    "followups": "checks.commands.followups",
 }
 
 

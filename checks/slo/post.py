@@ -10,17 +10,15 @@ the same week edits its comment instead of adding one. Secrets are never printed
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import urllib3
 
 from checks.errors import OpsError
+from checks.github import DEFAULT_API, GitHub
 from checks.project import Project
 from checks.slo.render import decimal_text
 from checks.slo.weekly import Written
@@ -93,12 +91,10 @@ def post_all(
         "GITHUB_REPOSITORY"
     )
     if token and repository:
-        api = GitHub(
-            http, environ.get("GITHUB_API_URL", "https://api.github.com"), token, repository
-        )
-        issue = api.tracking_issue(project.slug)
+        api = GitHub(http, environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
+        issue = tracking_issue(api, project.slug)
         for w, text in zip(written, texts, strict=True):
-            api.upsert_comment(issue, marker(project.slug, w.report.week.label), text)
+            upsert_comment(api, issue, marker(project.slug, w.report.week.label), text)
         done.append(f"GitHub issue {repository}#{issue}")
     return done
 
@@ -124,89 +120,27 @@ def _slack(http: urllib3.PoolManager, webhook: str, written: Written) -> None:
         raise OpsError(f"the Slack webhook (SLACK_WEBHOOK_URL) answered HTTP {response.status}")
 
 
-class GitHub:
-    """The few REST calls a tracking issue needs."""
-
-    def __init__(self, http: urllib3.PoolManager, api: str, token: str, repository: str) -> None:
-        self.http = http
-        self.api = api.rstrip("/")
-        self.repo = "/".join(quote(part, safe="") for part in repository.split("/"))
-        self.headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "operations-protocol",
-        }
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        url = path if path.startswith("http") else f"{self.api}{path}"
-        headers = dict(self.headers)
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            response = self.http.request(method, url, body=data, headers=headers)
-        except urllib3.exceptions.HTTPError as e:
-            raise OpsError(
-                f"cannot reach the GitHub API (GITHUB_API_URL): {type(e).__name__}"
-            ) from None
-        if response.status >= 300:
-            message = ""
-            with contextlib.suppress(ValueError, AttributeError):
-                message = str(json.loads(response.data).get("message", ""))
-            hint = (
-                " (check GITHUB_TOKEN and its permissions: issues: write)"
-                if response.status in (401, 403, 404)
-                else ""
-            )
-            where = path.split("?")[0].removeprefix(self.api)
-            raise OpsError(f"GitHub API {method} {where}: HTTP {response.status} {message}{hint}")
-        self.next_page = _next_link(response.headers.get("Link", ""))
-        return json.loads(response.data) if response.data else None
-
-    def pages(self, path: str) -> list[Any]:
-        items: list[Any] = []
-        url: str | None = path
-        for _ in range(50):  # at most 5,000 items
-            if url is None:
-                break
-            items.extend(self.call("GET", url) or [])
-            url = self.next_page
-        return items
-
-    def tracking_issue(self, project: str) -> int:
-        title = f"SLO status: {project}"
-        for issue in self.pages(
-            f"/repos/{self.repo}/issues?state=open&labels={LABEL}&per_page=100"
-        ):
-            if issue.get("title") == title and "pull_request" not in issue:
-                return int(issue["number"])
-        created = self.call(
-            "POST",
-            f"/repos/{self.repo}/issues",
-            {
-                "title": title,
-                "body": f"Weekly SLO status of `{project}`, posted by `ops slo --post`: "
-                "one comment a week.",
-                "labels": [LABEL],
-            },
-        )
-        return int(created["number"])
-
-    def upsert_comment(self, issue: int, mark: str, text: str) -> None:
-        for comment in self.pages(f"/repos/{self.repo}/issues/{issue}/comments?per_page=100"):
-            if mark in (comment.get("body") or ""):
-                self.call(
-                    "PATCH", f"/repos/{self.repo}/issues/comments/{comment['id']}", {"body": text}
-                )
-                return
-        self.call("POST", f"/repos/{self.repo}/issues/{issue}/comments", {"body": text})
+def tracking_issue(api: GitHub, project: str) -> int:
+    title = f"SLO status: {project}"
+    for issue in api.pages(f"/repos/{api.repo}/issues?state=open&labels={LABEL}&per_page=100"):
+        if issue.get("title") == title and "pull_request" not in issue:
+            return int(issue["number"])
+    created = api.call(
+        "POST",
+        f"/repos/{api.repo}/issues",
+        {
+            "title": title,
+            "body": f"Weekly SLO status of `{project}`, posted by `ops slo --post`: "
+            "one comment a week.",
+            "labels": [LABEL],
+        },
+    )
+    return int(created["number"])
 
 
-def _next_link(header: str) -> str | None:
-    for part in header.split(","):
-        url, _, rel = part.partition(";")
-        if 'rel="next"' in rel:
-            return url.strip().strip("<>")
-    return None
+def upsert_comment(api: GitHub, issue: int, mark: str, text: str) -> None:
+    for comment in api.pages(f"/repos/{api.repo}/issues/{issue}/comments?per_page=100"):
+        if mark in (comment.get("body") or ""):
+            api.call("PATCH", f"/repos/{api.repo}/issues/comments/{comment['id']}", {"body": text})
+            return
+    api.call("POST", f"/repos/{api.repo}/issues/{issue}/comments", {"body": text})

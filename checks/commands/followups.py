@@ -1,0 +1,103 @@
+"""``ops followups sync --project P [--dry-run | --check]``: action items to GitHub issues."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "followups",
+        help="sync action items with GitHub issues",
+        description="Action items and the backlog: GITHUB_TOKEN and GITHUB_API_URL (default "
+        "https://api.github.com) from the environment, the repository from project.yaml "
+        "(backlog.github_repository).",
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sync = sub.add_parser(
+        "sync",
+        help="open an issue for each action item without a tracker and link it",
+        description="Open a GitHub issue for each action item without a tracker (or find the "
+        "one opened before) and write its URL into the document; --check compares the "
+        "trackers' issues with the items instead.",
+    )
+    sync.add_argument("--project", required=True, metavar="P")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
+    mode.add_argument("--check", action="store_true", help="report items whose issue disagrees")
+    sync.add_argument("--as-of", metavar="YYYY-MM-DD", help="today (default: today, UTC)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checks import atomic, document
+    from checks import project as projects
+    from checks.dates import parse_date, today_utc
+    from checks.evidence.record import check_writable, record
+    from checks.github import DEFAULT_API, GitHub, pool
+    from checks.paths import writable
+    from checks.retros import followups
+    from checks.retros.trackers import add_trackers
+    from checks.rules import records
+
+    root = Path(args.root)
+    project = projects.load(root, args.project)
+    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    recs = records.load(root, project)
+    backlog = project.data.get("backlog", {})
+    repository = backlog.get("github_repository")
+    items = followups.todo(recs, as_of)
+    if args.dry_run:
+        for item in items:
+            where = repository or "(no backlog.github_repository)"
+            print(f"would open an issue for {item.ident} ({item.rel}) in {where} and link it")
+        print(f"{len(items)} action item{'s' if len(items) != 1 else ''} without a tracker")
+        return EXIT_OK
+    if not repository:
+        raise OpsError(
+            "no backlog.github_repository in project.yaml: the issues need a repository",
+            path=f"ops/{project.slug}/project.yaml",
+        )
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise OpsError("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
+    api = GitHub(pool(), os.environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
+    if args.check:
+        mismatches = followups.check(api, recs, as_of)
+        for m in mismatches:
+            print(f"{m.rel}:{m.line}: {m.message}")
+        plural = "es" if len(mismatches) != 1 else ""
+        print(f"{len(mismatches)} mismatch{plural} between action items and issues")
+        return EXIT_FAILED if mismatches else EXIT_OK
+    check_writable(root)
+    link = lambda rel: f"https://github.com/{repository}/blob/HEAD/{rel}"  # noqa: E731
+    urls = followups.open_issues(api, project.slug, items, list(backlog.get("labels", [])), link)
+    # Every new text first (a document that cannot take its tracker stops the run before any
+    # file is written), then each file atomically.
+    new_texts = {}
+    for rel, positions in followups.by_file(urls).items():
+        text = document.read_text(root / rel)
+        new_texts[rel] = add_trackers(text, positions, rel)
+    for rel, text in new_texts.items():
+        atomic.write_bytes(writable(root, rel), text.encode())
+    created = sum(1 for _, new in urls.values() if new)
+    for item, (url, new) in urls.items():
+        print(f"{item.rel}: {item.ident} -> {url}{' (opened)' if new else ' (found)'}")
+    summary = (
+        f"{created} issues opened, {len(urls) - created} found again, "
+        f"{len(new_texts)} documents linked"
+    )
+    record(
+        root,
+        command="followups sync",
+        project=project.slug,
+        result="ok",
+        summary=summary,
+        artefacts=[Path(rel) for rel in new_texts],
+        as_of=as_of.isoformat(),
+    )
+    print(summary)
+    return EXIT_OK

@@ -1,0 +1,206 @@
+"""ops followups sync against a recording server on 127.0.0.1 that plays the GitHub API."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from casetree import DATA
+from fakehttp import FakeServer, Request, answer
+
+from checks.main import main
+
+TOKEN = "ghp_followups_token_not_real"
+POSTMORTEM = "ops/shop/postmortems/2026-01-07-INC-2026-001.md"
+RETRO = "ops/shop/retros/2026-01-08.md"
+
+
+class FakeIssues:
+    """Issues of acme/shop; ``fail_after`` makes creation fail once that many exist."""
+
+    def __init__(self, fail_after: int | None = None, status: int = 500, **headers: str) -> None:
+        self.issues: list[dict[str, object]] = []
+        self.before = {1: {"number": 1, "state": "closed"}}  # the base's one tracker, done
+        self.fail_after, self.status, self.headers = fail_after, status, headers
+
+    def __call__(self, request: Request):  # type: ignore[no-untyped-def]
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return answer(401, {"message": "Bad credentials"})
+        base = "/repos/acme/shop/issues"
+        if request.method == "GET" and request.path == base:
+            label = request.query.get("labels", [""])[0]
+            return answer(200, [i for i in self.issues if label in i["labels"]])  # type: ignore[operator]
+        if request.method == "POST" and request.path == base:
+            if self.fail_after is not None and len(self.issues) >= self.fail_after:
+                return answer(self.status, {"message": "try later"}, **self.headers)
+            body = request.json()
+            number = len(self.issues) + 100  # numbers the documents do not use yet
+            issue = {
+                "number": number,
+                "html_url": f"https://github.com/acme/shop/issues/{number}",
+                "title": body["title"],
+                "body": body["body"],
+                "labels": body["labels"],
+                "state": "open",
+            }
+            self.issues.append(issue)
+            return answer(201, issue)
+        if request.method == "GET" and request.path.startswith(base + "/"):
+            number = int(request.path.rsplit("/", 1)[-1])
+            if number in self.before:
+                return answer(200, self.before[number])
+            if 0 <= number - 100 < len(self.issues):
+                return answer(200, self.issues[number - 100])
+            return answer(404, {"message": "Not Found"})
+        return answer(404, {"message": "Not Found"})
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(DATA / "validate/_base", root)
+    project = root / "ops/shop/project.yaml"
+    project.write_text(
+        project.read_text() + "backlog:\n  github_repository: acme/shop\n  labels: [reliability]\n"
+    )
+    # Two items without a tracker: a draft postmortem's, and a scheduled retro's (with a comment).
+    pm = root / POSTMORTEM
+    pm.write_text(
+        pm.read_text()
+        .replace("status: published", "status: draft")
+        .replace("    tracker: https://github.com/acme/shop/issues/2\n", ""),
+    )
+    retro = root / RETRO
+    retro.write_text(
+        retro.read_text()
+        .replace("status: held", "status: scheduled  # held on Thursday")
+        .replace("    tracker: https://github.com/acme/shop/issues/3\n", "")
+        .replace("    status: done\n    closed: 2026-01-21\n", "    status: open\n")
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    return root
+
+
+def sync(root: Path, *args: str) -> int:
+    return main(
+        [
+            "--root",
+            str(root),
+            "followups",
+            "sync",
+            "--project",
+            "shop",
+            "--as-of",
+            "2026-01-13",
+            *args,
+        ]
+    )
+
+
+def test_issues_are_opened_once_and_linked_changing_nothing_else(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {rel: (repo / rel).read_text() for rel in (POSTMORTEM, RETRO)}
+    fake = FakeIssues()
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 0
+        first = capsys.readouterr().out
+        assert sync(repo) == 0  # nothing left without a tracker: no request creates anything
+    assert [i["title"] for i in fake.issues] == [
+        "[shop] Alert on 5xx ratio",
+        "[shop] Write the deploy runbook",
+    ]
+    assert fake.issues[0]["labels"] == ["ops-followup", "reliability"]
+    assert "<!-- ops-followup project=shop item=INC-2026-001-A2 -->" in str(fake.issues[0]["body"])
+    assert f"https://github.com/acme/shop/blob/HEAD/{POSTMORTEM}" in str(fake.issues[0]["body"])
+    assert (
+        f"{POSTMORTEM}: INC-2026-001-A2 -> https://github.com/acme/shop/issues/100 (opened)"
+        in first
+    )
+    assert [r.method for r in server.requests].count("POST") == 2
+    for rel, url in ((POSTMORTEM, 100), (RETRO, 101)):
+        old, new = (
+            before[rel].splitlines(keepends=True),
+            (repo / rel).read_text().splitlines(keepends=True),
+        )
+        added = [line for line in new if line not in old]
+        assert added == [f"    tracker: https://github.com/acme/shop/issues/{url}\n"]
+        assert [line for line in new if line not in added] == old  # byte for byte, comments too
+    assert main(["--root", str(repo), "validate", str(repo / "ops")]) == 0
+    assert TOKEN not in first
+
+
+def test_a_failure_midway_writes_no_file_and_the_next_run_finds_the_issue(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {rel: (repo / rel).read_bytes() for rel in (POSTMORTEM, RETRO)}
+    fake = FakeIssues(fail_after=1, status=403, **{"Retry-After": "60"})
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+        err = capsys.readouterr().err
+        assert (
+            "GitHub API rate limit reached (POST /repos/acme/shop/issues); GitHub asks to wait "
+            "60 seconds" in err
+        )
+        assert {rel: (repo / rel).read_bytes() for rel in before} == before  # untouched
+        fake.fail_after = None
+        assert sync(repo) == 0
+    out = capsys.readouterr().out
+    assert len(fake.issues) == 2  # the first was found again by its marker, not opened twice
+    assert "INC-2026-001-A2 -> https://github.com/acme/shop/issues/100 (found)" in out
+    assert "RETRO-20260108-1 -> https://github.com/acme/shop/issues/101 (opened)" in out
+
+
+def test_check_reports_items_and_issues_that_disagree(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeIssues()
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 0
+        fake.issues[1]["state"] = "closed"  # the runbook issue was closed, the item is open
+        capsys.readouterr()
+        assert sync(repo, "--check") == 1
+    out = capsys.readouterr().out
+    assert out == (
+        f"{RETRO}:9: RETRO-20260108-1 is open, but its issue "
+        "https://github.com/acme/shop/issues/101 is closed: close the item or reopen the issue\n"
+        "1 mismatch between action items and issues\n"
+    )
+
+
+def test_dry_run_asks_nothing_and_writes_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    assert sync(repo, "--dry-run") == 0
+    assert capsys.readouterr().out == (
+        f"would open an issue for INC-2026-001-A2 ({POSTMORTEM}) in acme/shop and link it\n"
+        f"would open an issue for RETRO-20260108-1 ({RETRO}) in acme/shop and link it\n"
+        "2 action items without a tracker\n"
+    )
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == before
+
+
+def test_without_a_token(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert sync(repo) == 2
+    assert "set GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_check_reports_a_tracker_that_leads_nowhere(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeIssues()
+    fake.before = {}
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo, "--check") == 1
+    assert "INC-2026-001-A1's tracker https://github.com/acme/shop/issues/1 was not found" in (
+        capsys.readouterr().out
+    )
