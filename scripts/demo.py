@@ -108,7 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = f"ops/{PROJECT}/slo/2026-W47.md"
     print(f"  -> {DEMO.relative_to(REPO)}/{report} (GitHub renders its daily SLI charts)")
 
-    step("3. An incident happens: record it, then start its postmortem from the template")
+    step("3. The retro calendar for the next eight weeks, and the placeholders it needs")
+    ops("retros", "--project", PROJECT, "--as-of", AS_OF)
+    ops("followups", "sync", "--project", PROJECT, "--as-of", AS_OF, "--dry-run")
+
+    step("4. An incident happens: record it, then start its postmortem from the template")
     created = ops(
         "new",
         "incident",
@@ -124,15 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     incident = created.strip().rsplit("/", 1)[-1].removesuffix(".md")
     ops("new", "postmortem", "--project", PROJECT, "--incident", incident, "--as-of", AS_OF)
 
-    step("4. Someone publishes the postmortem in a hurry: ops validate says exactly what is wrong")
+    step("5. Someone publishes the postmortem in a hurry: ops validate says exactly what is wrong")
     draft = DEMO / f"ops/{PROJECT}/postmortems/{AS_OF}-{incident}.md"
     draft.write_text(HASTY_POSTMORTEM.format(incident=incident, as_of=AS_OF), encoding="utf-8")
     ops("validate", str(draft.relative_to(DEMO)), expect=(1,))
 
-    step("5. This week's security review starts from the findings still open or accepted")
+    step("6. This week's security review starts from the findings still open or accepted")
     ops("new", "security-log", "--project", PROJECT, "--as-of", AS_OF)
 
-    step("6. Manual evidence, then check the evidence trail")
+    step("7. Manual evidence, then check the evidence trail")
     ops(
         "evidence",
         "record",
@@ -145,16 +149,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ops("evidence", "verify")
 
-    step("7. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
+    step("8. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
     ops("gate", "--project", PROJECT, "--as-of", AS_OF, expect=(1,))
 
-    step("8. The steady-state verdict, criterion by criterion, recorded in the evidence")
+    step("9. The steady-state verdict, criterion by criterion, recorded in the evidence")
     ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
 
     step("Where to look")
     for rel in (
         f"ops/{PROJECT}/",
         f"ops/{PROJECT}/slo/2026-W47.md",
+        f"ops/{PROJECT}/calendar/retros.ics",
         "evidence/phase6/run.log",
         "evidence/phase6/manifest.json",
         "evidence/phase6/validation.md",

@@ -114,3 +114,21 @@ def test_the_pull_request_gate() -> None:
     assert 'set -o pipefail\nops gate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
     assert 'ops evidence verify --base "$BASE_SHA"' in runs
     assert (REPO / ".github/pull_request_template.md").is_file()
+
+
+def test_the_monthly_retro_workflow() -> None:
+    workflow = _load(REPO / ".github/workflows/retros.yml")
+    triggers = workflow[True]
+    assert triggers["schedule"][0]["cron"].split()[2:] == ["1", "*", "*"]  # monthly
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"project", "horizon-weeks"}
+    job = workflow["jobs"]["schedule"]
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = {s.get("name"): s for s in job["steps"]}
+    assert (
+        "scripts/schedule_retros.py --project"
+        in steps["Schedule the retros and create the placeholders"]["run"]
+    )
+    artifact = steps["Keep the calendar as an artifact"]
+    assert artifact["uses"].startswith("actions/upload-artifact@")
+    assert artifact["with"]["path"] == "ops/${{ matrix.project }}/calendar/retros.ics"
+    assert "gh pr create" in steps["Propose the placeholders and the calendar"]["run"]
