@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK
 
 
@@ -18,21 +19,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "exit 0 in steady state, 1 when not.",
     )
     parser.add_argument("--project", required=True, metavar="P")
-    parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="judge as of this date (default: today, UTC)"
-    )
+    add_as_of(parser, "judge as of this date")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
+    from checks import dates
     from checks import project as projects
-    from checks.dates import parse_date, today_utc
     from checks.evidence.record import check_writable, record
     from checks.rules import criteria, records, settings
 
     root = Path(args.root)
     project = projects.load(root, args.project)
-    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    as_of = dates.as_of(args)
     check_writable(root)
     config = settings.of(project)
     verdict = criteria.verdict(records.load(root, project), config, as_of)

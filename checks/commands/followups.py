@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 
 
@@ -29,13 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
     mode.add_argument("--check", action="store_true", help="report items whose issue disagrees")
-    sync.add_argument("--as-of", metavar="YYYY-MM-DD", help="today (default: today, UTC)")
+    add_as_of(sync, "today's date")
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, document
+    from checks import atomic, dates, document
     from checks import project as projects
-    from checks.dates import parse_date, today_utc
     from checks.evidence.record import check_writable, record
     from checks.github import DEFAULT_API, GitHub, pool
     from checks.paths import writable
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path(args.root)
     project = projects.load(root, args.project)
-    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    as_of = dates.as_of(args)
     recs = records.load(root, project)
     backlog = project.data.get("backlog", {})
     repository = backlog.get("github_repository")

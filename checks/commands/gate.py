@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.findings import Finding, sort_key
 
@@ -23,9 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "items, SLO reporting cadence and evidence integrity, as of a date. Exit 1 on any error.",
     )
     parser.add_argument("--project", metavar="P", help="one project (default: every project)")
-    parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="judge as of this date (default: today, UTC)"
-    )
+    add_as_of(parser, "judge as of this date")
     parser.add_argument("--base", metavar="REF", help="also check that run.log only grew since REF")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
@@ -43,13 +42,13 @@ def project_slugs(root: Path, wanted: str | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from checks import dates
     from checks import project as projects
-    from checks.dates import parse_date, today_utc
     from checks.evidence.verify import verify
     from checks.rules import gate, records, settings
 
     root = Path(args.root)
-    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    as_of = dates.as_of(args)
     results: dict[str, list[Finding]] = {}
     for slug in project_slugs(root, args.project):
         try:

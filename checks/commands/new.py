@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
 
 CREATABLE = ("incident", "postmortem", "retro", "dependency-log", "security-log")
@@ -22,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("kind", choices=CREATABLE, metavar="KIND", help=", ".join(CREATABLE))
     parser.add_argument("--project", required=True, metavar="P")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="the record's date (default: --as-of)")
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="today's date (default: today, UTC)")
+    add_as_of(parser, "today's date")
     parser.add_argument("--title", help="incident title (a postmortem takes its incident's)")
     parser.add_argument("--severity", help="incident severity, from the project's severity_scale")
     parser.add_argument("--incident", metavar="ID", help="the incident a postmortem is about")
@@ -60,9 +61,8 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, newdoc
+    from checks import atomic, dates, newdoc
     from checks import project as projects
-    from checks.dates import parse_date, today_utc
     from checks.evidence.record import check_writable, record
     from checks.kinds import KINDS
     from checks.paths import writable
@@ -71,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root)
     _check_options(args)
     project = projects.load(root, args.project)
-    as_of = parse_date(args.as_of) if args.as_of else today_utc()
-    day = parse_date(args.date, "--date") if args.date else as_of
+    as_of = dates.as_of(args)
+    day = dates.parse_date(args.date, "--date") if args.date else as_of
     opts = newdoc.Options(
         day,
         args.title,

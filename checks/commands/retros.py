@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
 
 DEFAULT_HORIZON_WEEKS = 8
@@ -32,14 +33,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="N",
         help=f"how far ahead to schedule (default: {DEFAULT_HORIZON_WEEKS})",
     )
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="today (default: today, UTC)")
+    add_as_of(parser, "today's date")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic
+    from checks import atomic, dates
     from checks import project as projects
-    from checks.dates import parse_date, today_utc
     from checks.evidence.record import check_writable, record
     from checks.paths import writable
     from checks.retros import ics, placeholders, plan
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise OpsError("--horizon-weeks must be between 1 and 104")
     root = Path(args.root)
     project = projects.load(root, args.project)
-    as_of = parse_date(args.as_of) if args.as_of else today_utc()
+    as_of = dates.as_of(args)
     end = as_of + dt.timedelta(weeks=args.horizon_weeks)
     config = settings.of(project)
     recs = records.load(root, project)
