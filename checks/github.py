@@ -52,7 +52,7 @@ class GitHub:
             headers["Content-Type"] = "application/json"
         try:
             response = self.http.request(method, url, body=data, headers=headers)
-        except urllib3.exceptions.HTTPError as e:
+        except (urllib3.exceptions.HTTPError, ValueError) as e:  # never the token in a message
             raise OpsError(
                 f"cannot reach the GitHub API (GITHUB_API_URL): {type(e).__name__}"
             ) from None
@@ -97,8 +97,13 @@ def _next_link(header: str) -> str | None:
 
 
 def _rate_limited(response: Any) -> bool:
+    """A 429, or a 403 that says it is a (primary or secondary) rate limit."""
+    if response.status == 429:
+        return True
     headers = response.headers
-    return bool(headers.get("Retry-After")) or headers.get("X-RateLimit-Remaining") == "0"
+    if headers.get("Retry-After") or headers.get("X-RateLimit-Remaining") == "0":
+        return True
+    return b"rate limit" in (response.data or b"").lower()
 
 
 def _when(response: Any) -> str:

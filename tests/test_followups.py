@@ -29,8 +29,9 @@ class FakeIssues:
             return answer(401, {"message": "Bad credentials"})
         base = "/repos/acme/shop/issues"
         if request.method == "GET" and request.path == base:
-            label = request.query.get("labels", [""])[0]
-            return answer(200, [i for i in self.issues if label in i["labels"]])  # type: ignore[operator]
+            label = request.query.get("labels", [None])[0]
+            found = [i for i in self.issues if label is None or label in i["labels"]]  # type: ignore[operator]
+            return answer(200, found)
         if request.method == "POST" and request.path == base:
             if self.fail_after is not None and len(self.issues) >= self.fail_after:
                 return answer(self.status, {"message": "try later"}, **self.headers)
@@ -46,6 +47,10 @@ class FakeIssues:
             }
             self.issues.append(issue)
             return answer(201, issue)
+        if request.method == "PATCH" and request.path.startswith(base + "/"):
+            issue = self.issues[int(request.path.rsplit("/", 1)[-1]) - 100]
+            issue.update(request.json())
+            return answer(200, issue)
         if request.method == "GET" and request.path.startswith(base + "/"):
             number = int(request.path.rsplit("/", 1)[-1])
             if number in self.before:
@@ -204,3 +209,104 @@ def test_check_reports_a_tracker_that_leads_nowhere(
     assert "INC-2026-001-A1's tracker https://github.com/acme/shop/issues/1 was not found" in (
         capsys.readouterr().out
     )
+
+
+def test_a_closed_item_gets_a_closed_issue(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    retro = repo / RETRO
+    retro.write_text(
+        retro.read_text().replace(
+            "    status: open\n", "    status: done\n    closed: 2026-01-21\n"
+        )
+    )
+    fake = FakeIssues()
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 0
+        capsys.readouterr()
+        assert sync(repo, "--check") == 0  # the issue and the item agree
+    assert [(i["title"], i["state"]) for i in fake.issues] == [
+        ("[shop] Alert on 5xx ratio", "open"),
+        ("[shop] Write the deploy runbook", "closed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "kept"),
+    [
+        (lambda t: t.replace("\n", "\r\n"), "CRLF line ends"),
+        (lambda t: "\ufeff" + t, "a byte-order mark"),
+        (lambda t: t.replace("  - id:", "- id:").replace("\n    ", "\n  "), "items at column 0"),
+    ],
+    ids=["crlf", "bom", "column-0"],
+)
+def test_documents_keep_their_form(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change,
+    kept: str,  # type: ignore[no-untyped-def]
+) -> None:
+    retro = repo / RETRO
+    retro.write_bytes(change(retro.read_text()).encode())
+    before = retro.read_bytes()
+    with FakeServer(FakeIssues()) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 0, kept
+    after = retro.read_bytes()
+    newline = b"\r\n" if b"\r\n" in before else b"\n"
+    added = [line for line in after.split(newline) if line not in before.split(newline)]
+    assert len(added) == 1 and added[0].strip().startswith(
+        b"tracker: https://github.com/acme/shop/issues/"
+    )
+    assert after.replace(added[0] + newline, b"") == before
+
+
+def test_a_document_that_cannot_take_a_tracker_stops_the_run_before_any_issue(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    retro = repo / RETRO
+    retro.write_text(retro.read_text().replace("    status: open", "    status:\topen"))
+    fake = FakeIssues()
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    err = capsys.readouterr().err
+    assert f"{RETRO}:" in err and "Traceback" not in err
+    assert fake.issues == []  # nothing opened
+    assert [r.method for r in server.requests if r.method == "POST"] == []
+
+
+def test_a_token_with_a_newline_is_refused_without_showing_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret value\n")
+    assert sync(repo) == 2
+    out, err = capsys.readouterr()
+    assert "ghp_secret" not in out + err
+    assert "GITHUB_TOKEN holds spaces or control characters" in err
+
+
+def test_a_429_is_a_rate_limit(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeServer(FakeIssues(fail_after=0, status=429)) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    assert (
+        "GitHub API rate limit reached (POST /repos/acme/shop/issues); wait a while"
+        in capsys.readouterr().err
+    )
+
+
+def test_the_client_follows_pages() -> None:
+    from checks.github import GitHub, pool
+
+    def pages(request: Request):  # type: ignore[no-untyped-def]
+        page = int(request.query.get("page", ["1"])[0])
+        link = f'<{server.url}/repos/acme/shop/issues?page=2>; rel="next"' if page == 1 else ""
+        return answer(200, [{"number": page}], Link=link)
+
+    with FakeServer(pages) as server:
+        api = GitHub(pool(), server.url, TOKEN, "acme/shop")
+        assert [i["number"] for i in api.pages("/repos/acme/shop/issues?per_page=1")] == [1, 2]

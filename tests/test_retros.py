@@ -219,3 +219,40 @@ def test_the_script_is_the_same_command(repo: Path, capsys: pytest.CaptureFixtur
     code = module.main(["--project", "shop", "--as-of", "2027-03-01", "--root", str(repo)])
     assert code == 0
     assert "ops/shop/calendar/retros.ics: written" in capsys.readouterr().out
+
+
+def test_a_shorter_horizon_keeps_the_retros_beyond_it(repo: Path) -> None:
+    assert retros(repo, "--as-of", "2027-03-01", "--horizon-weeks", "6") == 0
+    before = events(repo)
+    assert retros(repo, "--as-of", "2027-03-01", "--horizon-weeks", "2") == 0
+    assert events(repo) == before  # 03-18 and 04-01 are beyond two weeks, not cancelled
+
+
+def test_a_retro_cancelled_in_its_document_is_cancelled_in_the_calendar(repo: Path) -> None:
+    assert retros(repo, "--as-of", "2027-03-01", "--horizon-weeks", "4") == 0
+    doc = repo / "ops/shop/retros/2027-03-18.md"
+    doc.write_text(doc.read_text().replace("status: scheduled", "status: cancelled"))
+    assert retros(repo, "--as-of", "2027-03-01", "--horizon-weeks", "4") == 0
+    event = events(repo)["Shop retro 2027-03-18"]
+    assert (event["status"], event["sequence"]) == ("CANCELLED", 1)
+
+
+def test_the_review_meeting_is_dropped_once_its_day_has_passed(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "ops/shop/incidents").mkdir()
+    (repo / "ops/shop/incidents/INC-2027-001.md").write_text(INCIDENT, encoding="utf-8")
+    for as_of, expected in (("2027-03-16", ["2027-03-16T15:00:00+01:00"]), ("2027-03-17", [])):
+        capsys.readouterr()
+        assert retros(repo, "--as-of", as_of, "--format", "json") == 0
+        meetings = json.loads(capsys.readouterr().out)["meetings"]
+        assert [m["start"] for m in meetings if m["kind"] == "postmortem-review"] == expected
+
+
+def test_without_anyone_on_call_a_second_run_changes_nothing(repo: Path) -> None:
+    (repo / "ops/shop/project.yaml").write_text(PROJECT_YAML.split("oncall:")[0], encoding="utf-8")
+    assert retros(repo, "--as-of", "2027-03-01") == 0
+    first = (repo / "ops/shop/calendar/retros.ics").read_bytes()
+    assert retros(repo, "--as-of", "2027-03-01") == 0
+    assert (repo / "ops/shop/calendar/retros.ics").read_bytes() == first
+    assert 'facilitator: "@ana"' in (repo / "ops/shop/retros/2027-03-04.md").read_text()

@@ -61,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
             "no backlog.github_repository in project.yaml: the issues need a repository",
             path=f"ops/{project.slug}/project.yaml",
         )
-    token = os.environ.get("GITHUB_TOKEN")
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
     if not token:
         raise OpsError("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
+    if not token.isprintable() or " " in token:
+        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
     api = GitHub(pool(), os.environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
     if args.check:
         mismatches = followups.check(api, recs, as_of)
@@ -73,14 +75,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(mismatches)} mismatch{plural} between action items and issues")
         return EXIT_FAILED if mismatches else EXIT_OK
     check_writable(root)
+    # Every document must be able to take its trackers before any issue is opened.
+    placeholder = f"https://github.com/{repository}/issues/0"
+    pending: dict[str, dict[int, str]] = {}
+    for item in items:
+        pending.setdefault(item.rel, {})[item.position] = placeholder
+    for rel, positions in pending.items():
+        add_trackers(document.read_file(root / rel)[0].decode("utf-8"), positions, rel)
     link = lambda rel: f"https://github.com/{repository}/blob/HEAD/{rel}"  # noqa: E731
     urls = followups.open_issues(api, project.slug, items, list(backlog.get("labels", [])), link)
     # Every new text first (a document that cannot take its tracker stops the run before any
     # file is written), then each file atomically.
     new_texts = {}
     for rel, positions in followups.by_file(urls).items():
-        text = document.read_text(root / rel)
-        new_texts[rel] = add_trackers(text, positions, rel)
+        raw = document.read_file(root / rel)[0].decode("utf-8")  # with its BOM, if any
+        new_texts[rel] = add_trackers(raw, positions, rel)
     for rel, text in new_texts.items():
         atomic.write_bytes(writable(root, rel), text.encode())
     created = sum(1 for _, new in urls.values() if new)

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
@@ -37,6 +38,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
+def _with_documents(meetings: list[Any], recs: Any, fallback: str) -> list[Any]:
+    """A retro whose document exists takes its facilitator and its cancellation from it; one
+    with nobody on call is facilitated by the first owner, as its placeholder is."""
+    documents = {r.data.get("date"): r.data for r in recs.of("retro")}
+    out = []
+    for meeting in meetings:
+        data = documents.get(meeting.day.isoformat())
+        if data is None:
+            out.append(meeting._replace(facilitator=meeting.facilitator or fallback))
+            continue
+        who = data.get("facilitator")
+        out.append(
+            meeting._replace(
+                facilitator=who if isinstance(who, str) else meeting.facilitator or fallback,
+                cancelled=data.get("status") == "cancelled",
+            )
+        )
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from checks import atomic, dates
     from checks import project as projects
@@ -53,15 +74,9 @@ def run(args: argparse.Namespace) -> int:
     end = as_of + dt.timedelta(weeks=args.horizon_weeks)
     config = settings.of(project)
     recs = records.load(root, project)
-    held = {r.data.get("date"): r for r in recs.of("retro")}
-    meetings = [  # a retro document that exists says who facilitates
-        m._replace(
-            facilitator=str(held[m.day.isoformat()].data.get("facilitator") or m.facilitator)
-        )
-        if m.day.isoformat() in held
-        else m
-        for m in plan.retros(project.data, project.slug, as_of, end)
-    ] + plan.reviews(recs, config, as_of)
+    meetings = _with_documents(
+        plan.retros(project.data, project.slug, as_of, end), recs, project.owners[0]
+    ) + plan.reviews(recs, config, as_of)
     check_writable(root)
 
     # Every new file is made and checked before anything is written.
@@ -71,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     previous = {}
     if path.exists():
         try:
-            previous = ics.read(path.read_bytes())
-        except (ValueError, OSError) as e:
+            previous = ics.read(path.read_bytes(), config.timezone)
+        except (ValueError, OSError, TypeError, KeyError) as e:
             raise OpsError(
                 f"is not a calendar ops can read ({e}); move it away to start a new one", path=rel
             ) from None
@@ -86,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         settings=project.data.get("retros", {}),
         previous=previous,
         now=stamp,
+        until=dt.datetime.combine(end, dt.time(), dt.UTC),
         base_url=base_url,
     )
     for new in created:

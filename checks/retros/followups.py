@@ -34,6 +34,7 @@ class Todo(NamedTuple):
     title: str
     owner: str
     due: str
+    status: str  # open, done or dropped: a closed item's issue is closed at once
 
 
 class Mismatch(NamedTuple):
@@ -57,6 +58,7 @@ def todo(records: Records, as_of: Any) -> list[Todo]:
                 str(data.get("title", "")),
                 str(data.get("owner", "")),
                 str(data.get("due", "")),
+                str(data.get("status", "open")),
             )
         )
     return out
@@ -76,7 +78,9 @@ def existing(api: GitHub, project: str) -> dict[str, str]:
     """Item id -> issue URL, for the issues this tool opened before (found by marker)."""
     found: dict[str, str] = {}
     pattern = re.compile(rf"<!-- ops-followup project={re.escape(project)} item=(\S+) -->")
-    for issue in api.pages(f"/repos/{api.repo}/issues?state=all&labels={LABEL}&per_page=100"):
+    # Every issue, not only labelled ones: a label can be removed, and GitHub drops labels
+    # from tokens that may not set them; the marker is what counts.
+    for issue in api.pages(f"/repos/{api.repo}/issues?state=all&per_page=100"):
         match = pattern.search(issue.get("body") or "")
         if match and "pull_request" not in issue:
             found.setdefault(match.group(1), str(issue["html_url"]))
@@ -107,6 +111,13 @@ def open_issues(
             },
         )
         known[item.ident] = str(created["html_url"])
+        if item.status in ("done", "dropped"):  # the item is closed: so is its issue
+            reason = "completed" if item.status == "done" else "not_planned"
+            api.call(
+                "PATCH",
+                f"/repos/{api.repo}/issues/{created['number']}",
+                {"state": "closed", "state_reason": reason},
+            )
         out[item] = (known[item.ident], True)
     return out
 

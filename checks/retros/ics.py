@@ -34,15 +34,18 @@ def uid(project: str, key: str) -> str:
     return f"{digest}@operations-protocol"
 
 
-def read(data: bytes) -> dict[str, Previous]:
-    """The events of an earlier calendar, by UID (ValueError when it is not a calendar)."""
+def read(data: bytes, zone: dt.tzinfo) -> dict[str, Previous]:
+    """The events of an earlier calendar, by UID (ValueError when it cannot be read). A start
+    without a time zone is taken as the project's local time."""
     calendar = Calendar.from_ical(data)
     out = {}
     for event in calendar.walk("VEVENT"):
         assert isinstance(event, Event)
         start = event.decoded("DTSTART")
         if not isinstance(start, dt.datetime):
-            start = dt.datetime.combine(start, dt.time(), dt.UTC)
+            start = dt.datetime.combine(start, dt.time())
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=zone)
         out[str(event["UID"])] = Previous(
             int(event.get("SEQUENCE", 0)),
             event.decoded("DTSTAMP"),
@@ -70,9 +73,11 @@ def build(
     settings: dict[str, Any],
     previous: dict[str, Previous],
     now: dt.datetime,
+    until: dt.datetime,
     base_url: str | None = None,
 ) -> bytes:
-    """The whole calendar. ``now`` stamps new and changed events (and cancellations)."""
+    """The whole calendar. ``now`` stamps new and changed events (and cancellations); the
+    schedule covers [now, until): an earlier event after ``until`` is kept as it was."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -99,7 +104,10 @@ def build(
     for ident, old in sorted(previous.items(), key=lambda item: (item[1].start, item[0])):
         if ident in seen or old.start < now:
             continue  # still scheduled, or over: a past event simply leaves the file
-        calendar.add_component(_cancelled(old, now))
+        if old.start >= until:
+            calendar.add_component(old.event)  # beyond this run's horizon: not judged now
+        else:
+            calendar.add_component(_cancelled(old, now))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
@@ -112,7 +120,7 @@ def _event(
     event.add("summary", meeting.summary)
     event.add("dtstart", meeting.start)
     event.add("duration", dt.timedelta(minutes=meeting.minutes))
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     link = f"{base_url.rstrip('/')}/{meeting.document}" if base_url else meeting.document
     lines = []

@@ -32,6 +32,7 @@ class Meeting(NamedTuple):
     facilitator: str | None
     period: tuple[dt.date, dt.date] | None  # the days a retro looks back on
     document: str  # the placeholder it links to (repository path)
+    cancelled: bool = False  # its document says status: cancelled
 
 
 def retro_days(cadence: dict[str, Any], until: dt.date) -> list[dt.date]:
@@ -105,7 +106,9 @@ def reviews(records: Records, settings: Settings, as_of: dt.date) -> list[Meetin
     for item in gate.postmortems_due(records, settings, as_of):
         if item.published is not None or item.due < as_of:
             continue  # published, or too late for a meeting before the due date
-        day = _business_day_before(item.due, at_least=as_of)
+        day = _business_day_before(item.due)
+        if day < as_of:
+            continue  # the day for it has passed
         ident = str(item.incident.data.get("id"))
         out.append(
             Meeting(
@@ -125,8 +128,8 @@ def reviews(records: Records, settings: Settings, as_of: dt.date) -> list[Meetin
     return out
 
 
-def _business_day_before(day: dt.date, at_least: dt.date) -> dt.date:
+def _business_day_before(day: dt.date) -> dt.date:
     before = day - dt.timedelta(days=1)
     while before.weekday() >= 5:
         before -= dt.timedelta(days=1)
-    return max(before, at_least)
+    return before
