@@ -76,9 +76,9 @@ slos:
   - name: availability
     objective: 99.0
     sli:
-      ratio:
-        good: exported
-        total: exported
+      ratio:                   # what the export holds (the file source does not query)
+        good: sum(increase(checkout_requests_good_total[{{window}}]))
+        total: sum(increase(checkout_requests_total[{{window}}]))
 """
 FILE_WEEK = "2026-W47"
 
