@@ -310,3 +310,36 @@ def test_the_client_follows_pages() -> None:
     with FakeServer(pages) as server:
         api = GitHub(pool(), server.url, TOKEN, "acme/shop")
         assert [i["number"] for i in api.pages("/repos/acme/shop/issues?per_page=1")] == [1, 2]
+
+
+def test_a_document_that_cannot_be_read_is_not_skipped_silently(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    retro = repo / RETRO
+    retro.write_text(
+        retro.read_text().replace("status: scheduled", "status: scheduled\nstatus: held")
+    )
+    assert sync(repo, "--dry-run") == 2
+    assert (
+        f"{RETRO}: cannot be read, so its action items cannot be synced" in capsys.readouterr().err
+    )
+
+
+def test_a_secondary_rate_limit_is_recognised_by_its_message(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeIssues(fail_after=0, status=403)
+    original = fake.__call__
+
+    def secondary(request: Request):  # type: ignore[no-untyped-def]
+        reply = original(request)
+        if reply.status == 403:
+            return answer(403, {"message": "You have exceeded a secondary rate limit."})
+        return reply
+
+    with FakeServer(secondary) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    err = capsys.readouterr().err
+    assert "GitHub API rate limit reached (POST /repos/acme/shop/issues); wait a while" in err
+    assert "check GITHUB_TOKEN" not in err

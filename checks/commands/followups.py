@@ -47,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
     project = projects.load(root, args.project)
     as_of = dates.as_of(args)
     recs = records.load(root, project)
+    if recs.unreadable:  # its action items would be skipped without a word
+        raise OpsError(
+            "cannot be read, so its action items cannot be synced; run: ops validate "
+            f"{recs.unreadable[0]}",
+            path=recs.unreadable[0],
+        )
     backlog = project.data.get("backlog", {})
     repository = backlog.get("github_repository")
     items = followups.todo(recs, as_of)
