@@ -10,6 +10,7 @@ from typing import Any
 
 from checks import document, kinds
 from checks.document import Document, DocumentError
+from checks.paths import escaping_link
 from checks.project import Project
 
 
@@ -49,10 +50,15 @@ class Records:
 
 
 def load(root: Path, project: Project) -> Records:
+    """Every record of the project; those that cannot be read (or lead out of the
+    repository through a symlink) are listed as unreadable, for the rules to report."""
     by_kind: dict[str, list[Record]] = {}
     unreadable: list[str] = []
     for kind, path in _files(root, project.slug):
         rel = path.relative_to(root).as_posix()
+        if escaping_link(root, rel) is not None:  # as ops validate and ops new: never read it
+            unreadable.append(rel)
+            continue
         try:
             doc = document.parse_front_matter(document.read_text(path))
         except (DocumentError, OSError):
