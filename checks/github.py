@@ -20,6 +20,7 @@ DEFAULT_API = "https://api.github.com"
 
 
 def pool() -> urllib3.PoolManager:
+    """Connections for GitHub and webhooks: timeouts, and retries of 502, 503 and 504."""
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=10, read=30),
         retries=urllib3.Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504)),
@@ -27,7 +28,7 @@ def pool() -> urllib3.PoolManager:
 
 
 class GitHub:
-    """The few REST calls a tracking issue needs."""
+    """The few REST calls ops makes: issues and their comments."""
 
     def __init__(self, http: urllib3.PoolManager, api: str, token: str, repository: str) -> None:
         self.http = http

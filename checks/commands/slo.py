@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
-
-SOURCES = ("prometheus", "file", "mock")
+from checks.slo import SOURCES
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from checks.rules import gate
 from checks.rules.records import Records, as_date
 from checks.rules.settings import Settings
-from checks.slo.model import Week, last_complete_week
+from checks.slo.model import Week, last_complete_week, week_of
 
 MET, NOT_MET = "met", "not-met"
 
@@ -31,7 +31,7 @@ def window(settings: Settings, as_of: dt.date) -> list[Week]:
     last = last_complete_week(dt.datetime.combine(as_of, dt.time(), dt.UTC))
     weeks = [last]
     while len(weeks) < settings.steady_weeks:
-        weeks.insert(0, Week.of_start(weeks[0].start - dt.timedelta(days=7)))
+        weeks.insert(0, week_of(weeks[0].start - dt.timedelta(days=7)))
     return weeks
 
 

@@ -104,10 +104,6 @@ class Week:
     def next(self) -> Week:
         return week_of(self.end)
 
-    @staticmethod
-    def of_start(moment: dt.datetime) -> Week:
-        return week_of(moment)
-
 
 def week_of(moment: dt.datetime | dt.date) -> Week:
     year, number, _ = moment.isocalendar()

@@ -18,7 +18,7 @@ from pathlib import Path
 import urllib3
 
 from checks.errors import OpsError
-from checks.github import DEFAULT_API, GitHub
+from checks.github import DEFAULT_API, GitHub, pool
 from checks.project import Project
 from checks.slo.render import decimal_text
 from checks.slo.weekly import Written
@@ -63,10 +63,7 @@ def post_all(
     http: urllib3.PoolManager | None = None,
 ) -> list[str]:
     """Post every report where the environment says to; returns where it went."""
-    http = http or urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=10, read=30),
-        retries=urllib3.Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504)),
-    )
+    http = http or pool()
     done: list[str] = []
     texts = [summary_markdown(w) for w in written]
     summary_file = environ.get("GITHUB_STEP_SUMMARY")

@@ -13,12 +13,11 @@ from checks import atomic, document
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.project import Project
-from checks.slo import compute, render
+from checks.slo import SOURCES, compute, render
 from checks.slo.model import Slo, Week, slos
 from checks.slo.render import Report, SloWeek
 from checks.slo.sources import Source
 
-SOURCES = ("prometheus", "file", "mock")
 _NOTES = re.compile(r"^##[ \t]+Notes[ \t#]*\r?$", re.MULTILINE)  # as document.headings reads it
 
 
