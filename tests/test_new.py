@@ -129,3 +129,21 @@ def test_new_records_evidence(repo: Path, capsys: pytest.CaptureFixture[str]) ->
     assert '"command":"new retro"' in log[0]
     assert '"path":"ops/shop/retros/2026-03-05.md"' in log[0]
     assert run(capsys, "evidence", "verify")[0] == 0
+
+
+def test_a_new_document_that_would_not_validate_is_refused(tmp_path: Path) -> None:
+    """The one check ops new and ops retros make before they write a document."""
+    import shutil
+
+    from checks.errors import OpsError
+    from checks.validation.engine import check_before_writing
+
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).parent / "data/validate/_base", root)
+    rel = "ops/shop/incidents/INC-2026-009.md"
+    with pytest.raises(OpsError) as caught:
+        check_before_writing(root, {rel: b"---\nkind: incident\n---\n"}, "the new incident")
+    assert str(caught.value).startswith(
+        f"the new incident would not validate, nothing written: {rel}:2:"
+    )
+    assert not (root / rel).exists()

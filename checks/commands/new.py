@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from checks.evidence.record import check_writable, record
     from checks.kinds import KINDS
     from checks.paths import writable
-    from checks.validation.engine import validate
+    from checks.validation.engine import check_before_writing
 
     root = Path(args.root)
     _check_options(args)
@@ -89,11 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if path.exists() or path.is_symlink():
         raise OpsError("already exists; refusing to overwrite it (edit it instead)", path=rel)
     check_writable(root)  # the evidence, before the record: all or nothing
-    result = validate(root, [str(path)], use_cache=False, contents={rel: text.encode()})
-    errors = [f for f in result.findings if f.severity == "error"]
-    if errors:
-        details = "; ".join(f.render() for f in errors[:3])
-        raise OpsError(f"the new {args.kind} would not validate, nothing written: {details}")
+    check_before_writing(root, {rel: text.encode()}, f"the new {args.kind}")
     atomic.create_bytes(path, text.encode(), display=rel)
     record(
         root,

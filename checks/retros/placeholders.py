@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checks import newdoc
-from checks.errors import OpsError
 from checks.project import Project
 from checks.retros.plan import Meeting
 from checks.rules import gate
@@ -56,7 +55,9 @@ def plan(
     fresh = [
         new for new in out if not (root / new.rel).exists() and not (root / new.rel).is_symlink()
     ]
-    _check(root, fresh)
+    from checks.validation.engine import check_before_writing
+
+    check_before_writing(root, {new.rel: new.text.encode() for new in fresh}, "a placeholder")
     return fresh
 
 
@@ -65,18 +66,3 @@ def _new(project: Project, kind: str, values: dict[str, object], root: Path) -> 
 
     name, text = newdoc.render(kind, values)
     return New(f"ops/{project.slug}/{KINDS[kind].folder}/{name}", text)
-
-
-def _check(root: Path, fresh: Sequence[New]) -> None:
-    if not fresh:
-        return
-    from checks.validation.engine import validate
-
-    contents = {new.rel: new.text.encode() for new in fresh}
-    result = validate(
-        root, [str(root / new.rel) for new in fresh], use_cache=False, contents=contents
-    )
-    errors = [f for f in result.findings if f.severity == "error" and f.path in contents]
-    if errors:
-        details = "; ".join(f.render() for f in errors[:3])
-        raise OpsError(f"a placeholder would not validate, nothing written: {details}")

@@ -186,3 +186,17 @@ def _cross(
         found = check_project(project, records, lines)
         out.extend(f for f in found if f.path in wanted)
     return out
+
+
+def check_before_writing(root: Path, contents: Mapping[str, bytes], what: str) -> None:
+    """Refuse (OpsError) new documents that would not validate where they are to be written:
+    the check ops new and the placeholders of ops retros make before writing anything."""
+    if not contents:
+        return
+    result = validate(
+        root, [str(root / rel) for rel in contents], use_cache=False, contents=contents
+    )
+    errors = [f for f in result.findings if f.severity == "error" and f.path in contents]
+    if errors:
+        details = "; ".join(f.render() for f in errors[:3])
+        raise OpsError(f"{what} would not validate, nothing written: {details}")
