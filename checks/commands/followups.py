@@ -81,21 +81,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(mismatches)} mismatch{plural} between action items and issues")
         return EXIT_FAILED if mismatches else EXIT_OK
     check_writable(root)
-    # Every document must be able to take its trackers before any issue is opened.
+    # Every document must be able to take its trackers before any issue is opened; each is
+    # read once (with its BOM, if any), and the same text gets the real URLs afterwards.
     placeholder = f"https://github.com/{repository}/issues/0"
-    pending: dict[str, dict[int, str]] = {}
-    for item in items:
-        pending.setdefault(item.rel, {})[item.position] = placeholder
-    for rel, positions in pending.items():
-        add_trackers(document.read_file(root / rel)[0].decode("utf-8"), positions, rel)
+    raws = {}
+    for rel, positions in followups.by_file({i: (placeholder, False) for i in items}).items():
+        raws[rel] = document.read_file(root / rel)[0].decode("utf-8")
+        add_trackers(raws[rel], positions, rel)
     link = lambda rel: f"https://github.com/{repository}/blob/HEAD/{rel}"  # noqa: E731
     urls = followups.open_issues(api, project.slug, items, list(backlog.get("labels", [])), link)
-    # Every new text first (a document that cannot take its tracker stops the run before any
-    # file is written), then each file atomically.
-    new_texts = {}
-    for rel, positions in followups.by_file(urls).items():
-        raw = document.read_file(root / rel)[0].decode("utf-8")  # with its BOM, if any
-        new_texts[rel] = add_trackers(raw, positions, rel)
+    new_texts = {
+        rel: add_trackers(raws[rel], positions, rel)
+        for rel, positions in followups.by_file(urls).items()
+    }
     for rel, text in new_texts.items():
         atomic.write_bytes(writable(root, rel), text.encode())
     created = sum(1 for _, new in urls.values() if new)
