@@ -25,7 +25,6 @@ class Written(NamedTuple):
     rel: str
     report: Report
     changed: bool
-    text: str
 
 
 def source_for(
@@ -98,11 +97,11 @@ def write(root: Path, report: Report, now: dt.datetime) -> Written:
         existing, notes, generated_at = _existing(path, rel)
         same = render.render(report, generated_at, notes)
         if same == existing:
-            return Written(rel, report, False, existing)
+            return Written(rel, report, False)
     text = render.render(report, now, notes)
     _check(rel, text)
     atomic.write_bytes(path, text.encode())
-    return Written(rel, report, True, text)
+    return Written(rel, report, True)
 
 
 def _existing(path: Path, rel: str) -> tuple[str, str, dt.datetime]:
