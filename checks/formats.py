@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import urllib.parse
@@ -10,39 +9,23 @@ import zoneinfo
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from checks import dates
+
 if TYPE_CHECKING:
     from jsonschema import FormatChecker
 
 _SPACE = re.compile(r"\s")
 _HTTP = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATE_TIME = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
 
 
 def is_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True  # formats only apply to strings; "type" reports the rest
-    if not _DATE.fullmatch(value):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    """A calendar date written YYYY-MM-DD (formats apply to strings; "type" reports the rest)."""
+    return not isinstance(value, str) or dates.is_date(value)
 
 
 def is_date_time(value: object) -> bool:
-    """RFC 3339 date-time (section 5.6), with a real calendar date and clock time."""
-    if not isinstance(value, str):
-        return True
-    m = _DATE_TIME.fullmatch(value)
-    if not m or not is_date(m.group(1)):
-        return False
-    hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4))
-    # RFC 3339 allows a leap second (:60).
-    return hour <= 23 and minute <= 59 and second <= 60
+    """RFC 3339 date-time, exactly what the rules can read (checks.dates)."""
+    return not isinstance(value, str) or dates.is_instant(value)
 
 
 def is_uri(value: object) -> bool:

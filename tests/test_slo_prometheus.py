@@ -9,9 +9,10 @@ import promdata
 import pytest
 
 from checks import document
+from checks.dates import parse_week
 from checks.main import main
 from checks.slo import compute
-from checks.slo.model import parse_week, slos
+from checks.slo.model import slos
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from fakehttp import FakeServer, Request, answer
 
+from checks.dates import parse_week, parse_weeks
 from checks.errors import OpsError
 from checks.main import main
 from checks.slo import compute
 from checks.slo.compute import Counts
-from checks.slo.model import Slo, parse_week, parse_weeks
+from checks.slo.model import Slo
 from checks.slo.sources.exported import FileSource
 from checks.slo.sources.mock import MockSource
 from checks.slo.sources.prometheus import PrometheusSource, from_settings

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     _check_options(args)
     project = projects.load(root, args.project)
     as_of = dates.as_of(args)
-    day = dates.parse_date(args.date, "--date") if args.date else as_of
+    day = dates.option_date(args.date, "--date") if args.date else as_of
     opts = newdoc.Options(
         day,
         args.title,

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.slo import SOURCES
 
@@ -24,9 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     weeks.add_argument("--week", metavar="YYYY-Www", help="one week, e.g. 2026-W47")
     weeks.add_argument("--weeks", metavar="FIRST..LAST", help="a range, e.g. 2026-W40..2026-W47")
     parser.add_argument("--source", choices=SOURCES, help="override metrics.source in project.yaml")
-    parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="today's date, for the default week (default: today)"
-    )
+    add_as_of(parser, "today's date, for the default week")
     parser.add_argument(
         "--post",
         action="store_true",
@@ -39,23 +38,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from checks import dates
     from checks import project as projects
-    from checks.dates import parse_date
     from checks.evidence.record import check_writable, record
-    from checks.slo import model, weekly
+    from checks.slo import weekly
 
     root = Path(args.root)
     project = projects.load(root, args.project)
     now = dt.datetime.now(dt.UTC)
     if args.weeks:
-        weeks = model.parse_weeks(args.weeks)
+        weeks = dates.parse_weeks(args.weeks)
     elif args.week:
-        weeks = [model.parse_week(args.week)]
+        weeks = [dates.parse_week(args.week)]
     else:
-        today = (
-            dt.datetime.combine(parse_date(args.as_of), dt.time(), dt.UTC) if args.as_of else now
-        )
-        weeks = [model.last_complete_week(today)]
+        weeks = [dates.last_complete_week(dates.as_of(args))]
     future = [w.label for w in weeks if w.end > now]
     if future:
         raise OpsError(f"week {future[0]} has not ended yet (weeks end on Monday 00:00 UTC)")

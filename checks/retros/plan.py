@@ -14,7 +14,8 @@ from collections import Counter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from checks.rules import gate
+from checks.dates import business_day_before
+from checks.rules import facts
 from checks.rules.records import Records
 from checks.rules.settings import Settings
 
@@ -103,10 +104,10 @@ def reviews(records: Records, settings: Settings, as_of: dt.date) -> list[Meetin
     cadence = records.project.data.get("retros") or {}
     hour, minute = (int(p) for p in cadence.get("time", "14:00").split(":"))
     out = []
-    for item in gate.postmortems_due(records, settings, as_of):
+    for item in facts.postmortems_due(records, settings, as_of):
         if item.published is not None or item.due < as_of:
             continue  # published, or too late for a meeting before the due date
-        day = _business_day_before(item.due)
+        day = business_day_before(item.due)
         if day < as_of:
             continue  # the day for it has passed
         ident = str(item.incident.data.get("id"))
@@ -126,10 +127,3 @@ def reviews(records: Records, settings: Settings, as_of: dt.date) -> list[Meetin
             )
         )
     return out
-
-
-def _business_day_before(day: dt.date) -> dt.date:
-    before = day - dt.timedelta(days=1)
-    while before.weekday() >= 5:
-        before -= dt.timedelta(days=1)
-    return before

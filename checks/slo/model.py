@@ -1,19 +1,11 @@
-"""SLO definitions (from project.yaml) and the windows they are measured over."""
+"""SLO definitions (from project.yaml); weeks and windows are checks.dates's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from checks.errors import OpsError
-
-UTC = dt.UTC
-DAY = dt.timedelta(days=1)
-WEEK = dt.timedelta(days=7)
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -73,77 +65,6 @@ def histogram_query(histogram: str, selector: str, le: str) -> str:
     labels = labels[1:-1].strip() if labels.startswith("{") and labels.endswith("}") else labels
     matchers = ", ".join(part for part in (labels, f'le="{le}"') if part)
     return f"sum(increase({histogram}{{{matchers}}}[{{{{window}}}}]))"
-
-
-# --- windows ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Week:
-    year: int
-    number: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-W{self.number:02d}"
-
-    @property
-    def start(self) -> dt.datetime:
-        """Monday 00:00 UTC."""
-        day = dt.date.fromisocalendar(self.year, self.number, 1)
-        return dt.datetime.combine(day, dt.time(), UTC)
-
-    @property
-    def end(self) -> dt.datetime:
-        """The next Monday 00:00 UTC (the window is [start, end))."""
-        return self.start + WEEK
-
-    def days(self) -> list[tuple[dt.datetime, dt.datetime]]:
-        return [(self.start + i * DAY, self.start + (i + 1) * DAY) for i in range(7)]
-
-    def next(self) -> Week:
-        return week_of(self.end)
-
-
-def week_of(moment: dt.datetime | dt.date) -> Week:
-    year, number, _ = moment.isocalendar()
-    return Week(year, number)
-
-
-def parse_week(text: str) -> Week:
-    match = _WEEK.fullmatch(text)
-    if match:
-        try:
-            week = Week(int(match[1]), int(match[2]))
-            if week.end.year <= 9999:  # and the week after it can be named too
-                return week
-        except (ValueError, OverflowError):
-            pass
-    raise OpsError(f"{text!r} is not an ISO week such as 2026-W47 (that year's weeks, 01 to 52/53)")
-
-
-def parse_weeks(text: str) -> list[Week]:
-    """``2026-W40..2026-W47`` (inclusive), or one week."""
-    first, sep, last = text.partition("..")
-    if not sep:
-        return [parse_week(text)]
-    start, end = parse_week(first), parse_week(last)
-    if end < start:
-        raise OpsError(f"--weeks {text}: the first week comes after the last")
-    weeks = [start]
-    while weeks[-1] < end:
-        weeks.append(weeks[-1].next())
-    if len(weeks) > 520:
-        raise OpsError(f"--weeks {text}: more than ten years of weeks; ask for fewer")
-    return weeks
-
-
-def last_complete_week(now: dt.datetime) -> Week:
-    """The newest ISO week that has ended by ``now``."""
-    try:
-        return week_of(now - WEEK)
-    except OverflowError:
-        raise OpsError(f"no ISO week has ended by {now.date()}; check the date") from None
 
 
 def prometheus_duration(delta: dt.timedelta) -> str:

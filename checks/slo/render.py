@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
+from checks.dates import Week
 from checks.slo.compute import FAIL, NO_DATA, PASS, Figures
-from checks.slo.model import Slo, Week
+from checks.slo.model import Slo
 
 DEFAULT_NOTES = "<!-- Add context: incidents, releases, known gaps in the data. -->\n"
 _ICON = {PASS: "✅ PASS", FAIL: "❌ FAIL", NO_DATA: "⚪ NO_DATA"}

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from checks import atomic, document
+from checks.dates import Week, parse_instant
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.project import Project
 from checks.slo import SOURCES, compute, render
-from checks.slo.model import Slo, Week, slos
+from checks.slo.model import Slo, slos
 from checks.slo.render import Report, SloWeek
 from checks.slo.sources import Source
 
@@ -129,23 +130,18 @@ def _existing(path: Path, rel: str) -> tuple[str, str, dt.datetime]:
         )
     notes = doc.body[match.end() :].lstrip("\r\n") or render.DEFAULT_NOTES
     stamp = doc.data.get("generated_at")
-    try:
-        generated = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
-        generated = dt.datetime.now(dt.UTC)
-    if generated.tzinfo is None:
-        generated = generated.replace(tzinfo=dt.UTC)
+    generated = parse_instant(stamp) or dt.datetime.now(dt.UTC)
     return text, notes, generated
 
 
 def _check(rel: str, text: str) -> None:
     """The report must pass the single-file checks of ops validate before it is written
     (schema, sections, file name); a failure here is a bug in ops."""
+    from checks import tree
     from checks.validation.perfile import check
-    from checks.validation.targets import classify
 
-    target = classify(rel)
-    assert target is not None
+    target = tree.place(tuple(rel.split("/")), "file")
+    assert isinstance(target, tree.Target)
     findings, _ = check(target, text.encode())
     errors = [f for f in findings if f.severity == "error"]
     if errors:

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from checks.dates import instant_seconds
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
@@ -288,12 +289,7 @@ def _seconds(text: bytes | str) -> float:
     except ValueError:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        moment = dt.datetime.fromisoformat(
-            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        )
-        if moment.tzinfo is None:
-            raise ValueError("no time zone") from None
-        return moment.timestamp()
+        return instant_seconds(text)
     if not math.isfinite(seconds):
         raise ValueError("not a time")
     return seconds

@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
+from checks.dates import DAY, week_of
 from checks.slo.compute import Counts
-from checks.slo.model import DAY, Slo, week_of
+from checks.slo.model import Slo
 
 
 class MockSource:
