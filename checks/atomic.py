@@ -32,11 +32,8 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> bool:
     ``durable=False`` skips the fsync, for files whose loss after a power cut costs
     nothing but time (a cache): readers still see the old file or the new one whole.
     """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    if _current(path, len(data)) == data:
+        return False
     tmp = _temp_beside(path, data, durable)
     try:
         if path.exists():
@@ -49,6 +46,21 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> bool:
             os.unlink(tmp)
         raise
     return True
+
+
+def _current(path: Path, size: int) -> bytes | None:
+    """The file's bytes when it might equal ``size`` bytes of new data; None when it is missing,
+    larger, or a link (replaced, never followed). A pipe or a folder there is refused."""
+    from checks.document import DocumentError, read_file
+
+    try:
+        return read_file(path, size)[0]
+    except FileNotFoundError:
+        return None
+    except DocumentError as e:
+        if e.message.startswith(("file is", "is a symlink")):  # too large, or a link
+            return None
+        raise OpsError(f"{e.message}; ops writes a regular file here", path=str(path)) from None
 
 
 def create_bytes(path: Path, data: bytes, *, display: str | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -64,16 +65,24 @@ class Document:
         return node.value if isinstance(node, ScalarNode) else None
 
 
-def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
-    """A file's bytes and its stat, refusing anything larger than ``max_bytes`` before reading."""
+def read_file(
+    path: Path | str,
+    max_bytes: int = MAX_BYTES,
+    limit: str = "documents are limited to {max} bytes (split it, or move attachments out of ops/)",
+) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its stat, refusing anything larger than ``max_bytes`` before reading
+    (``limit`` says so), a link, a pipe or a folder."""
     try:
         # O_NONBLOCK: a FIFO named like a document must not hang us; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # O_NOFOLLOW: a record is a regular file, never a link to one (checks.tree).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except IsADirectoryError:
         raise DocumentError(1, "is a directory, expected a file") from None
     except FileNotFoundError:
         raise
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise DocumentError(1, "is a symlink; records are regular files") from None
         raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
     try:
         st = os.fstat(fd)
@@ -83,9 +92,7 @@ def read_file(path: Path | str, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.s
             raise DocumentError(1, "is not a regular file (a pipe, socket or device?)")
         if st.st_size > max_bytes:
             raise DocumentError(
-                1,
-                f"file is {st.st_size:,} bytes; documents are limited to {max_bytes:,} bytes "
-                "(split it, or move attachments out of ops/)",
+                1, f"file is {st.st_size:,} bytes; " + limit.format(max=f"{max_bytes:,}")
             )
         raw = _read_upto(fd, st.st_size, max_bytes + 1)
     except OSError as e:
@@ -156,6 +163,11 @@ def parse_front_matter(text: str) -> Document:
     return Document(data, body, end_line + 1, node, 2)
 
 
+def parse(role: str, text: str) -> Document:
+    """A project.yaml (role "project") or a document with front matter."""
+    return parse_yaml_file(text) if role == "project" else parse_front_matter(text)
+
+
 def parse_yaml_file(text: str) -> Document:
     """A whole-file YAML mapping (project.yaml)."""
     data, node = _parse_mapping(text, offset=1, what="the file")
@@ -181,29 +193,3 @@ def _yaml_type(value: object) -> str:
     return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
         type(value), type(value).__name__
     )
-
-
-_HEADING = {
-    level: re.compile(rf"^{'#' * level}[ \t]+(.+?)[ \t#]*\r?$", re.MULTILINE) for level in (1, 2, 3)
-}
-_FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
-
-
-def headings(body: str, level: int = 2) -> list[str]:
-    """The ``##`` headings of a Markdown body, ignoring fenced code blocks."""
-    if ("```" in body or "~~~" in body) and _FENCE.search(body):
-        body = _without_fences(body)
-    return [m.group(1) for m in _HEADING[level].finditer(body)]
-
-
-def _without_fences(body: str) -> str:
-    kept: list[str] = []
-    fence: str | None = None
-    for line in body.split("\n"):
-        token = line.strip()[:3]
-        if token in ("```", "~~~") and fence in (None, token):
-            fence = None if fence else token
-            continue
-        if fence is None:
-            kept.append(line)
-    return "\n".join(kept)

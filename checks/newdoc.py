@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checks import document, fill, kinds
+from checks import document, fill, kinds, tree
 from checks.document import DocumentError
 from checks.errors import OpsError
-from checks.paths import escaping_link
 from checks.project import Project
 from checks.resources import templates_dir
 
@@ -37,17 +36,15 @@ class Options(NamedTuple):
 
 
 def records(root: Path, project: str, kind: str) -> list[tuple[Path, dict[str, Any]]]:
-    """The readable records of one kind (unreadable ones are ops validate's business)."""
-    folder = root / "ops" / project / kinds.KINDS[kind].folder
+    """The readable records of one kind, as checks.tree enumerates them (unreadable ones are
+    ops validate's business)."""
     out: list[tuple[Path, dict[str, Any]]] = []
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.md")):
-            if escaping_link(root, path.relative_to(root).as_posix()) is not None:
-                continue  # ops validate reports it; never take values from outside
-            try:
-                out.append((path, document.parse_front_matter(document.read_text(path)).data))
-            except (DocumentError, OSError):
-                continue
+    for target in tree.records(root, project, kind):
+        path = root / target.rel
+        try:
+            out.append((path, document.parse_front_matter(document.read_text(path)).data))
+        except (DocumentError, OSError):
+            continue
     return out
 
 

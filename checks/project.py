@@ -32,26 +32,25 @@ def check_slug(slug: str) -> str:
 
 def load(root: Path, slug: str) -> Project:
     """Load and schema-check project.yaml; every problem is an OpsError naming file and line."""
+    from checks import tree
+    from checks.validation import schema_errors
+
     check_slug(slug)
     rel = f"ops/{slug}/{kinds.PROJECT_FILE}"
-    path = root / rel
-    if not path.is_file():
-        raise OpsError(f"no project '{slug}': {rel} not found; create the project folder first")
+    if tree.entry_type(str(root / "ops" / slug)) is None:
+        raise OpsError(
+            f"no project '{slug}': ops/{slug}/ does not exist; is --project spelled right?"
+        )
+    problem = tree.obstacle(root, rel)
+    if problem is not None:
+        raise OpsError(problem.message, path=problem.path, line=problem.line)
     try:
-        doc = document.parse_yaml_file(document.read_text(path))
+        doc = document.parse_yaml_file(document.read_text(root / rel))
+    except FileNotFoundError:
+        raise OpsError(tree.missing_project_file(slug).message, path=rel) from None
     except DocumentError as e:
         raise OpsError(e.message, path=rel, line=e.line) from None
-    from checks import schemas
-
-    problems = []
-    if not schemas.fast_validator(kinds.PROJECT_SCHEMA).is_valid(doc.data):
-        from checks.findings import Finding
-        from checks.validation.schema_errors import findings_for
-
-        errors = schemas.validator(kinds.PROJECT_SCHEMA).iter_errors(doc.data)
-        problems = findings_for(list(errors), doc, rel) or [
-            Finding(rel, doc.offset, "$", f"does not match {kinds.PROJECT_SCHEMA}", rule="schema")
-        ]
+    problems = schema_errors.check(kinds.PROJECT_SCHEMA, doc, rel)
     if problems:
         first = problems[0]
         more = (

@@ -106,7 +106,7 @@ def _run_record(root: Path, args: argparse.Namespace) -> int:
 
 
 def _run_manifest(root: Path, args: argparse.Namespace) -> int:
-    from checks.evidence import manifest, runlog, validation_md
+    from checks.evidence import files, manifest, runlog, validation_md
     from checks.evidence.record import rebuild
 
     if args.check:
@@ -116,7 +116,7 @@ def _run_manifest(root: Path, args: argparse.Namespace) -> int:
                 (MANIFEST, manifest.build(root)),
                 (VALIDATION_MD, validation_md.render(runlog.read(root)).encode("utf-8")),
             )
-            if _read(root / path) != expected
+            if files.read(root, path) != expected
         ]
         for path in stale:
             print(f"{path}: out of date; run `ops evidence manifest` and commit it")
@@ -127,13 +127,6 @@ def _run_manifest(root: Path, args: argparse.Namespace) -> int:
     for path, did in zip((MANIFEST, VALIDATION_MD), changed, strict=True):
         print(f"{path}: {'rebuilt' if did else 'unchanged'}")
     return EXIT_OK
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def run(args: argparse.Namespace) -> int:

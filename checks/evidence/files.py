@@ -16,3 +16,20 @@ def sha256_file(path: Path) -> str:
     """The hex SHA-256 of a file's bytes."""
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+MAX_BYTES = 100 * 1024 * 1024  # run.log grows by a line per run; this is decades of runs
+
+
+def read(root: Path, rel: str) -> bytes | None:
+    """An evidence file's bytes, or None when it does not exist yet. Like a record, it must be a
+    regular file (never read through a link, never a pipe) of a bounded size: OpsError else."""
+    from checks.document import DocumentError, read_file
+    from checks.errors import OpsError
+
+    try:
+        return read_file(root / rel, MAX_BYTES, "evidence files are limited to {max} bytes")[0]
+    except FileNotFoundError:
+        return None
+    except DocumentError as e:
+        raise OpsError(e.message, path=rel) from None

@@ -6,14 +6,14 @@ written one entry per line so that two pull requests touching different files me
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from checks.atomic import write_bytes
+from checks.dates import parse_date
+from checks.errors import OpsError
 from checks.evidence.files import MANIFEST, sha256_file
 from checks.kinds import BY_FOLDER, PROJECT_FILE, is_slug
 from checks.schemas import fast_validator, validator
@@ -26,40 +26,25 @@ _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _WEEK = re.compile(r"^(\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3]))(?!\d)")
 
 
-def _hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
 def artefact_files(root: Path) -> list[str]:
-    """Posix paths (relative to root) of the regular files under ops/<project>/, sorted.
+    """Posix paths (relative to root) of every record under ops/, and of every file a command
+    generates or reads there (calendars, OpenSLO files), sorted: the view of checks.tree, so
+    the manifest covers exactly what the other commands see (a misplaced file is an error of
+    ops validate's, not an artefact)."""
+    from checks import tree
 
-    Hidden files and folders are skipped, and so are symlinks: the manifest never reads
-    outside the repository.
-    """
-    ops = root / "ops"
-    if not ops.is_dir():
-        return []
-    out: list[str] = []
-    for project in ops.iterdir():
-        if _hidden(project.name) or project.is_symlink() or not project.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(project):
-            dirnames[:] = [d for d in dirnames if not _hidden(d)]
-            for name in filenames:
-                path = Path(dirpath) / name
-                if not _hidden(name) and not path.is_symlink() and path.is_file():
-                    out.append(path.relative_to(root).as_posix())
-    return sorted(out)
+    found = tree.scan(root)
+    paths = [t.rel for t in found.targets]
+    paths += [k.rel for k in found.known if k.what in ("calendar", "openslo")]
+    return sorted(paths)
 
 
 def file_date(name: str) -> str | None:
     """``2026-11-04-inc-7.md`` -> ``2026-11-04``; ``2026-W47.md`` -> ``2026-W47``; else None."""
     m = _DATE.match(name)
     if m:
-        try:
-            return dt.date.fromisoformat(m.group(1)).isoformat()
-        except ValueError:
-            return None
+        day = parse_date(m.group(1))
+        return day.isoformat() if day is not None else None
     m = _WEEK.match(name)
     return m.group(1) if m else None
 
@@ -67,6 +52,8 @@ def file_date(name: str) -> str | None:
 def describe(path: str) -> tuple[str, str | None, str | None]:
     """``ops/<project>/<folder>/<file>`` -> (kind, project, date)."""
     parts = path.split("/")
+    if len(parts) < 3:  # ops/README.md
+        return "other", None, None
     project, inner = parts[1], parts[2:]
     if inner == [PROJECT_FILE]:
         kind = "project"
@@ -82,7 +69,12 @@ def entries(root: Path) -> list[dict[str, Any]]:
     out = []
     for path in artefact_files(root):
         kind, project, date = describe(path)
-        sha = sha256_file(root / path)
+        try:
+            sha = sha256_file(root / path)
+        except OSError as e:
+            raise OpsError(
+                f"cannot read: {e.strerror or e}; fix its permissions", path=path
+            ) from None
         out.append({"path": path, "sha256": sha, "kind": kind, "project": project, "date": date})
     return out
 

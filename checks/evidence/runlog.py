@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from checks import __version__
+from checks import __version__, jsonload
 from checks.errors import OpsError
 from checks.evidence.files import EVIDENCE_DIR, RUN_LOG, sha256_file
 from checks.findings import json_path
@@ -241,7 +241,9 @@ def parse_line(number: int, raw: bytes) -> LogLine:
     if not text.strip():
         return LogLine(number, text, None, "line is empty; every line is one JSON object")
     try:
-        value = json.loads(text)
+        value = jsonload.loads(text)
+    except jsonload.TooDeep as e:
+        return LogLine(number, text, None, f"line is not a run.log entry: {e}")
     except ValueError as e:
         msg = getattr(e, "msg", str(e))
         return LogLine(number, text, None, f"line is not valid JSON: {msg}")
@@ -261,8 +263,7 @@ def parse(data: bytes) -> list[LogLine]:
 
 def read(root: Path) -> list[LogLine]:
     """Every line of run.log (none when it does not exist yet)."""
-    try:
-        data = (root / RUN_LOG).read_bytes()
-    except FileNotFoundError:
-        return []
-    return parse(data)
+    from checks.evidence import files
+
+    data = files.read(root, RUN_LOG)
+    return [] if data is None else parse(data)

@@ -7,8 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from checks import jsonload
 from checks.errors import OpsError
-from checks.evidence import manifest, runlog
+from checks.evidence import files, manifest, runlog
 from checks.evidence.files import MANIFEST, RUN_LOG
 from checks.findings import Finding, json_path
 from checks.schemas import validator
@@ -104,7 +105,7 @@ def entry_lines(text: str, count: int) -> list[int]:
         if not (stripped.startswith("{") and stripped.endswith("}")):
             continue
         try:
-            value = json.loads(stripped)
+            value = jsonload.loads(stripped)
         except ValueError:
             continue
         if isinstance(value, dict) and "path" in value:
@@ -114,15 +115,19 @@ def entry_lines(text: str, count: int) -> list[int]:
 
 def _load_manifest(root: Path) -> tuple[bytes, Any] | Finding:
     try:
-        data = (root / MANIFEST).read_bytes()
-    except FileNotFoundError:
+        data = files.read(root, MANIFEST)
+    except OpsError as e:
+        return _manifest_finding(1, e.message)
+    if data is None:
         return _manifest_finding(1, "file is missing; run `ops evidence manifest` to build it")
     try:
-        return data, json.loads(data.decode("utf-8"))
+        return data, jsonload.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         return _manifest_finding(1, f"not valid UTF-8; {REBUILD}")
     except json.JSONDecodeError as e:
         return _manifest_finding(e.lineno, f"not valid JSON: {e.msg}; {REBUILD}")
+    except ValueError as e:  # nested too deeply
+        return _manifest_finding(1, f"not a manifest: {e}; {REBUILD}")
 
 
 def _entry_finding(item: dict[str, Any], actual: dict[str, Any] | None) -> str | None:
@@ -172,6 +177,13 @@ def _content_findings(listed: list[dict[str, Any]], lines: list[int], root: Path
 
 def manifest_findings(root: Path) -> list[Finding]:
     """manifest.json is valid, lists every artefact with its current hash, and is canonical."""
+    try:
+        return _manifest_findings(root)
+    except OpsError as e:  # a file under ops/ that cannot be hashed
+        return [Finding(e.path or MANIFEST, e.line or 1, None, e.message, rule="evidence")]
+
+
+def _manifest_findings(root: Path) -> list[Finding]:
     loaded = _load_manifest(root)
     if isinstance(loaded, Finding):
         return [loaded]
@@ -191,9 +203,9 @@ def manifest_findings(root: Path) -> list[Finding]:
 def verify(root: Path, base: str | None = None) -> list[Finding]:
     """Every problem with the evidence trail (reads only). OpsError for a bad ``base``."""
     try:
-        current = (root / RUN_LOG).read_bytes()
-    except FileNotFoundError:
-        current = b""
+        current = files.read(root, RUN_LOG) or b""
+    except OpsError as e:
+        return [_log_finding(1, e.message), *manifest_findings(root)]
     findings = line_findings(runlog.parse(current))
     if base is not None:
         findings += append_only_findings(root, base, current)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks import document, kinds
+from checks import document, kinds, tree
+from checks.dates import as_date
 from checks.document import Document, DocumentError
-from checks.paths import escaping_link
 from checks.project import Project
 
 
@@ -50,50 +49,17 @@ class Records:
 
 
 def load(root: Path, project: Project) -> Records:
-    """Every record of the project; those that cannot be read (or lead out of the
-    repository through a symlink) are listed as unreadable, for the rules to report."""
+    """Every record of the project, as checks.tree enumerates them; those that cannot be read
+    are listed as unreadable (ops validate, which the gate runs, says why)."""
     by_kind: dict[str, list[Record]] = {}
     unreadable: list[str] = []
-    for kind, path in _files(root, project.slug):
-        rel = path.relative_to(root).as_posix()
-        if escaping_link(root, rel) is not None:  # as ops validate and ops new: never read it
-            unreadable.append(rel)
+    for target in tree.scan_project(root, project.slug).targets:
+        if target.role != "document" or target.kind is None:
             continue
         try:
-            doc = document.parse_front_matter(document.read_text(path))
+            doc = document.parse_front_matter(document.read_text(root / target.rel))
         except (DocumentError, OSError):
-            unreadable.append(rel)
+            unreadable.append(target.rel)
             continue
-        by_kind.setdefault(kind, []).append(Record(rel, doc))
+        by_kind.setdefault(target.kind, []).append(Record(target.rel, doc))
     return Records(project, by_kind, unreadable)
-
-
-def _files(root: Path, slug: str) -> Iterator[tuple[str, Path]]:
-    folder = root / "ops" / slug
-    for kind in kinds.KINDS.values():
-        for path in sorted((folder / kind.folder).glob("*.md")):
-            if path.name != "README.md" and path.is_file():
-                yield kind.name, path
-
-
-def as_date(value: object) -> dt.date | None:
-    """A YYYY-MM-DD date, or the UTC date of an RFC 3339 instant; None otherwise."""
-    if not isinstance(value, str):
-        return None
-    try:
-        if len(value) == 10:
-            return dt.date.fromisoformat(value)
-        return as_instant(value).astimezone(dt.UTC).date()  # type: ignore[union-attr]
-    except (ValueError, AttributeError, OverflowError):
-        return None
-
-
-def as_instant(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or len(value) <= 10:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        moment.astimezone(dt.UTC)  # an offset that leaves the calendar (year 1 at +01:00)
-    except (ValueError, OverflowError):
-        return None
-    return moment if moment.tzinfo is not None else None

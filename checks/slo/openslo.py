@@ -26,14 +26,16 @@ _MARKER = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 def load(root: Path, project: str) -> list[Slo]:
     """The SLOs of every OpenSLO file of the project, in file and document order."""
-    folder = root / "ops" / project / "openslo"
-    if not folder.is_dir():
-        return []
+    from checks import tree
+
+    found = tree.scan(root, ("ops", project, "openslo"))
+    if found.problems:  # a link or a stray file: never read around it
+        raise OpsError(found.problems[0].message, path=found.problems[0].path)
+    files = [k.rel for k in found.known if k.what == "openslo"]
     slos: list[tuple[str, int, document.Document]] = []  # (file, first line, document)
     indicators: dict[str, dict[str, Any]] = {}
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        rel = path.relative_to(root).as_posix()
-        for first, doc in _documents(path, rel):
+    for rel in sorted(files):
+        for first, doc in _documents(root / rel, rel):
             if doc.data.get("kind") == "SLO":
                 slos.append((rel, first, doc))
             elif doc.data.get("kind") == "SLI":

@@ -1,33 +1,35 @@
-"""Orchestration: choose targets, reuse what the cache knows, check the rest, then across."""
+"""Orchestration: choose targets (checks.tree), reuse what the cache knows, check the rest,
+then across each project."""
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from checks import document
+from checks import document, tree
 from checks.document import Document, DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
-from checks.paths import escaping_link
-from checks.validation import targets as tg
+from checks.tree import Target
 from checks.validation import workers
 from checks.validation.cache import Cache, content_hash, signature, stat_key
-from checks.validation.select import resolve_paths
-from checks.validation.targets import Facts, Target
+from checks.validation.crossdoc import Facts
 from checks.validation.workers import Outcome, Work
 
-OUTSIDE = (
-    "is a symlink that points outside the repository; refusing to read it "
-    "(replace it with the file itself)"
+NOT_A_DOCUMENT = (
+    "not an ops document: expected ops/<project>/project.yaml, ops/<project>/<folder>/*.md "
+    "or templates/<template>.md"
 )
-INSIDE_OUTSIDE = (
-    "is inside {link}, a symlink that points outside the repository; refusing to read it "
-    "(replace the link with the folder itself)"
-)
+OUTSIDE_ROOT = "is outside the repository root '{root}'; name a path inside it or change --root"
+
+
+class Selection(NamedTuple):
+    requested: list[Target]  # whose findings are reported
+    context: list[Target]  # read too, for the cross-document rules of their projects
+    problems: list[Finding]  # entries that are errors in themselves (and command-line problems)
 
 
 class Result(NamedTuple):
@@ -35,22 +37,84 @@ class Result(NamedTuple):
     checked: int
 
 
-def _linked(rel: str, links: set[str]) -> bool:
-    """Whether ``rel`` or one of its folders is a symlink (only those can leave the tree)."""
-    if not links:
-        return False
-    parts = rel.split("/")
-    return any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1))
+# --- what to check ----------------------------------------------------------------------------
 
 
-def _escape(root: Path, target: Target, links: set[str]) -> Outcome | None:
-    link = escaping_link(root, target.rel) if _linked(target.rel, links) else None
-    if link is None:
-        return None
-    message = OUTSIDE if link == target.rel else INSIDE_OUTSIDE.format(link=link)
-    return Outcome(
-        [Finding(target.rel, 1, None, message, rule="input")], {"parsed": False}, None, None
-    )
+def everything(root: Path) -> Selection:
+    """All of ops/ and templates/: what ``ops validate`` checks when no path is given."""
+    ops, templates = tree.scan(root), tree.scan(root, ("templates",))
+    return Selection(ops.targets + templates.targets, [], ops.problems + templates.problems)
+
+
+def projects(root: Path, slugs: Iterable[str]) -> Selection:
+    """Whole projects (``ops gate --project``)."""
+    requested: list[Target] = []
+    problems: list[Finding] = []
+    for slug in slugs:
+        found = tree.scan_project(root, slug)
+        requested += found.targets
+        problems += found.problems
+    return Selection(requested, [], problems)
+
+
+def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset()) -> Selection:
+    """The files and folders named on the command line, each placed by checks.tree.
+
+    ``virtual`` names files that need not exist yet (a document about to be written).
+    """
+    requested: list[Target] = []
+    problems: list[Finding] = []
+    for raw in paths:
+        rel = _relative(root, raw)
+        if rel is None:
+            problems.append(Finding(raw, 1, None, OUTSIDE_ROOT.format(root=root), rule="input"))
+            continue
+        if rel == ".":
+            whole = everything(root)
+            requested += whole.requested
+            problems += whole.problems
+            continue
+        parts = tuple(rel.split("/"))
+        if parts[0] not in ("ops", "templates"):
+            exists = tree.entry_type(str(root / rel)) is not None
+            message = NOT_A_DOCUMENT if exists else "no such file or directory"
+            problems.append(Finding(rel, 1, None, message, rule="input"))
+            continue
+        blocked = tree.obstacle(root, "/".join(parts[:-1])) if len(parts) > 1 else None
+        if blocked is not None:
+            problems.append(blocked)
+            continue
+        what = "file" if rel in virtual else tree.entry_type(str(root / rel))
+        if what is None:
+            problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
+        elif what == "dir":
+            found = tree.scan(root, parts)
+            requested += found.targets
+            problems += found.problems
+        else:
+            placed = tree.place(parts, what)
+            if isinstance(placed, Target):
+                requested.append(placed)
+            elif isinstance(placed, Finding):
+                problems.append(placed)
+    requested = list(dict.fromkeys(requested))
+    context: list[Target] = []
+    for project in sorted({t.project for t in requested if t.project}):
+        found = tree.scan_project(root, project)
+        context += found.targets
+        missing = tree.missing_project_file(project)
+        if missing in found.problems:  # every record of the project is judged without it
+            problems.append(missing)
+    return Selection(requested, context, list(dict.fromkeys(problems)))
+
+
+def _relative(root: Path, raw: str) -> str | None:
+    """``raw`` (relative to the current directory) as a posix path inside ``root``, or None."""
+    rel = os.path.relpath(os.path.abspath(raw), os.path.abspath(root)).replace(os.sep, "/")
+    return None if rel == ".." or rel.startswith("../") else rel
+
+
+# --- checking ---------------------------------------------------------------------------------
 
 
 def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
@@ -62,7 +126,7 @@ def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
     hit = Outcome([Finding(*f) for f in findings], facts, digest, sig)
     if sig is not None:
         try:
-            st = os.stat(full)
+            st = os.lstat(full)
         except OSError:
             st = None
         if st is not None and stat_key(st) == sig:
@@ -79,44 +143,29 @@ def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
     return Work(target, full, raw, now_digest, now_sig)
 
 
-def validate(
+def check(
     root: Path,
-    paths: Sequence[str] = (),
+    selection: Selection,
     *,
     use_cache: bool = True,
     contents: Mapping[str, bytes] | None = None,
 ) -> Result:
-    """Validate the named paths (or the whole tree) and return every finding.
-
-    ``contents`` maps relative paths to bytes to check instead of the files on
-    disk: how ``ops new`` validates a document before it writes it.
-    """
+    """Every finding for the selection: its problems, the requested files' own findings, and
+    the cross-document findings that fall on requested files."""
     contents = contents or {}
     if not root.is_dir():
         raise OpsError(f"repository root {root} is not a directory")
-    if paths:
-        requested, problems = resolve_paths(root, paths, frozenset(contents))
-        links = {t.rel for t in requested}  # few files: check each one's real path
-        context: list[Target] = []
-        for project in sorted({t.project for t in requested if t.project}):
-            scanned = tg.scan_project(root, project)
-            context.extend(scanned.targets)
-            links |= scanned.links
-    else:
-        tree = tg.scan_tree(root)
-        requested, problems, links, context = tree.targets, [], tree.links, []
-    everything = list(dict.fromkeys([*requested, *context]))
+    requested = selection.requested
+    everything_read = list(dict.fromkeys([*requested, *selection.context]))
     cache = Cache(root, enabled=use_cache)
     results: dict[Target, Outcome] = {}
     todo: list[Work] = []
-    for target in everything:
+    for target in everything_read:
         if target.rel in contents:
             raw = contents[target.rel]
             todo.append(Work(target, "", raw, content_hash(raw)))
             continue
-        known = _escape(root, target, links) or _from_cache(
-            cache, target, os.path.join(root, target.rel)
-        )
+        known = _from_cache(cache, target, os.path.join(root, target.rel))
         if isinstance(known, Work):
             todo.append(known)
         else:
@@ -132,13 +181,30 @@ def validate(
                 outcome.sig,
             )
     cache.save()
-    out = list(problems)
+    out = list(selection.problems)
     for target in requested:
         out.extend(results[target].findings)
     lines = Lines(root, contents)
-    out.extend(_cross(everything, results, {t.rel for t in requested}, lines))
-    present = sum(1 for t in requested if results[t].facts.get("present", True))
-    return Result(out, present)
+    out.extend(_cross(everything_read, results, {t.rel for t in requested}, lines))
+    return Result(out, len(requested))
+
+
+def validate(
+    root: Path,
+    paths: Sequence[str] = (),
+    *,
+    use_cache: bool = True,
+    contents: Mapping[str, bytes] | None = None,
+) -> Result:
+    """``ops validate``: the named paths, or the whole tree.
+
+    ``contents`` maps relative paths to bytes to check instead of the files on
+    disk: how ``ops new`` validates a document before it writes it.
+    """
+    if not root.is_dir():
+        raise OpsError(f"repository root {root} is not a directory")
+    selection = named(root, paths, frozenset(contents or {})) if paths else everything(root)
+    return check(root, selection, use_cache=use_cache, contents=contents)
 
 
 class Lines:
@@ -161,16 +227,13 @@ class Lines:
             raw = self.contents.get(target.rel)
             if raw is None:
                 raw = document.read_file(self.root / target.rel)[0]
-            text = document.decode(raw)
-            if target.role == "project":
-                return document.parse_yaml_file(text)
-            return document.parse_front_matter(text)
+            return document.parse(target.role, document.decode(raw))
         except (DocumentError, OSError):  # changed since it was checked: no line to give
             return None
 
 
 def _cross(
-    everything: list[Target],
+    everything_read: list[Target],
     results: Mapping[Target, Outcome],
     wanted: set[str],
     lines: Lines,
@@ -178,7 +241,7 @@ def _cross(
     from checks.validation.crossdoc import check_project
 
     by_project: dict[str, list[tuple[Target, Facts]]] = defaultdict(list)
-    for target in everything:
+    for target in everything_read:
         if target.project is not None:
             by_project[target.project].append((target, results[target].facts))
     out: list[Finding] = []
@@ -188,15 +251,26 @@ def _cross(
     return out
 
 
+def _errors(findings: Iterable[Finding]) -> set[tuple[str, str | None, str]]:
+    return {(f.path, f.json_path, f.message) for f in findings if f.severity == "error"}
+
+
 def check_before_writing(root: Path, contents: Mapping[str, bytes], what: str) -> None:
-    """Refuse (OpsError) new documents that would not validate where they are to be written:
+    """Refuse (OpsError) new documents that would not validate where they are to be written,
+    alone or together with the documents already there (a second postmortem for an incident):
     the check ops new and the placeholders of ops retros make before writing anything."""
     if not contents:
         return
-    result = validate(
-        root, [str(root / rel) for rel in contents], use_cache=False, contents=contents
-    )
-    errors = [f for f in result.findings if f.severity == "error" and f.path in contents]
-    if errors:
-        details = "; ".join(f.render() for f in errors[:3])
+    new = named(root, [str(root / rel) for rel in contents], frozenset(contents))
+    slugs = sorted({t.project for t in new.requested if t.project})
+    before = projects(root, slugs)
+    after = Selection(list(dict.fromkeys(before.requested + new.requested)), [], new.problems)
+    known = _errors(check(root, before).findings)
+    added = [
+        f
+        for f in check(root, after, contents=contents).findings
+        if f.severity == "error" and (f.path, f.json_path, f.message) not in known
+    ]
+    if added:
+        details = "; ".join(f.render() for f in added[:3])
         raise OpsError(f"{what} would not validate, nothing written: {details}")

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from checks.document import DocumentError, read_file
 from checks.findings import Finding
+from checks.tree import Target
 from checks.validation.cache import Signature, content_hash, signature
-from checks.validation.targets import Facts, Target
+from checks.validation.crossdoc import Facts
 
 PARALLEL_MIN = 400  # below this, starting a worker costs more than it saves
 
@@ -39,9 +40,7 @@ def read_target(target: Target, full: str) -> tuple[bytes, os.stat_result] | Out
     try:
         return read_file(full)
     except FileNotFoundError:
-        if target.role == "project":  # reported by the cross-document rules
-            return Outcome([], {"parsed": False, "present": False}, None, None)
-        message, line = "no such file", 1
+        message, line = "no such file (removed while ops was reading?)", 1
     except DocumentError as e:
         message, line = e.message, e.line
     finding = Finding(target.rel, line, None, message, rule="parse")
