@@ -14,18 +14,45 @@ class Finding(NamedTuple):
     severity: str = "error"  # "error" fails the command, "warning" does not
 
     def render(self) -> str:
-        where = f"{self.path}:{self.line}: "
+        """``path:line: $.json.path: message``, one printable line."""
+        where = f"{self.where}: "
         if self.json_path:
             where += f"{self.json_path}: "
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}{prefix}{self.message}"
+        return printable(f"{where}{prefix}{self.message}")
+
+    @property
+    def where(self) -> str:
+        return f"{shown_path(self.path)}:{self.line}"
 
     def to_json(self) -> dict[str, Any]:
-        return self._asdict()
+        return self._replace(path=shown_path(self.path))._asdict()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         return cls(**data)
+
+
+def shown_path(path: str) -> str:
+    """A path as it can be printed: as it is, or quoted and escaped as values are (a file name
+    may hold a newline, an escape sequence or bytes that are not UTF-8)."""
+    if path.isprintable():
+        return path
+    return "'" + "".join(c if c.isprintable() and c != "'" else _escaped(c) for c in path) + "'"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped: one line, no terminal
+    control sequence, nothing that cannot be written as UTF-8."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    if "\udc80" <= c <= "\udcff":  # a byte that is not UTF-8, as os.fsdecode kept it
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    return repr(c)[1:-1] if c != "'" else "\\'"
 
 
 def shorten(value: Any, limit: int = 60) -> str:
@@ -49,3 +76,8 @@ def json_path(parts: tuple[str | int, ...] | list[str | int]) -> str:
         else:
             out += "[" + repr(part) + "]"
     return out
+
+
+def days(n: int) -> str:
+    """``1 day``, ``3 days``."""
+    return f"{n} day" if n == 1 else f"{n} days"

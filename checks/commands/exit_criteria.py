@@ -8,6 +8,8 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK
+from checks.findings import printable
+from checks.report import markdown_cell
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,13 +30,19 @@ def run(args: argparse.Namespace) -> int:
     from checks import project as projects
     from checks.evidence.record import check_writable, record
     from checks.rules import criteria, records, settings
+    from checks.validation import engine
 
     root = Path(args.root)
     project = projects.load(root, args.project)
     as_of = dates.as_of(args)
     check_writable(root)
     config = settings.of(project)
-    verdict = criteria.verdict(records.load(root, project), config, as_of)
+    checked = engine.check(root, engine.projects(root, [project.slug]))
+    errors = sorted(f for f in checked.findings if f.severity == "error")
+    verdict = [
+        criteria.valid(errors, checked.checked),
+        *criteria.verdict(records.load(root, project), config, as_of),
+    ]
     steady = all(c.met for c in verdict)
     weeks = criteria.window(config, as_of)
     span = f"{weeks[0].label}..{weeks[-1].label}"
@@ -66,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"### {'✅' if steady else '❌'} {project.slug}: {summary}\n")
         print("| Criterion | Status | Evidence |\n|---|---|---|")
         for c in verdict:
-            evidence = c.evidence.replace("|", "\\|")
+            evidence = markdown_cell(c.evidence)
             print(f"| {c.name} | {'✅ met' if c.met else '❌ not met'} | {evidence} |")
     else:
         for c in verdict:
-            print(f"{'met    ' if c.met else 'NOT MET'}  {c.name}: {c.evidence}")
+            print(f"{'met    ' if c.met else 'NOT MET'}  {c.name}: {printable(c.evidence)}")
         print(f"{project.slug}: {summary}; recorded in evidence/phase6/validation.md")
     return EXIT_OK if steady else EXIT_FAILED

@@ -7,11 +7,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.findings import Finding, sort_key
+from checks.report import markdown_cell
+
+if TYPE_CHECKING:
+    from checks.validation.engine import Selection
 
 EVIDENCE = "(evidence)"
 
@@ -29,38 +33,61 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
-def project_slugs(root: Path, wanted: str | None) -> list[str]:
-    from checks import kinds
-    from checks.project import check_slug
+REPOSITORY, TEMPLATES = "(repository)", "(templates)"
 
+
+def _selection(root: Path, wanted: str | None) -> tuple[list[str], Selection]:
+    from checks import tree
+    from checks.project import check_slug
+    from checks.validation import engine
+
+    if not root.is_dir():
+        raise OpsError(f"--root {root}: not a directory")
     if wanted is not None:
-        return [check_slug(wanted)]
-    found = sorted(p.parent.name for p in (root / "ops").glob(f"*/{kinds.PROJECT_FILE}"))
-    if not found:
-        raise OpsError(f"no projects: no ops/<project>/{kinds.PROJECT_FILE} under {root}")
-    return found
+        slug = check_slug(wanted)
+        if tree.entry_type(str(root / "ops" / slug)) is None:
+            raise OpsError(f"no project '{slug}': ops/{slug}/ does not exist")
+        return [slug], engine.projects(root, [slug])
+    found = tree.scan(root)
+    if not found.projects and not found.problems:
+        raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
+    return sorted(found.projects), engine.everything(root)
+
+
+def _group(findings: list[Finding], slugs: list[str]) -> dict[str, list[Finding]]:
+    """Validate's findings by project (those outside any project by where they are), as the
+    gate's rule ``valid``: what validate rejects, the gate rejects."""
+    out: dict[str, list[Finding]] = {slug: [] for slug in slugs}
+    for finding in findings:
+        parts = finding.path.split("/")
+        if parts[0] == "ops" and len(parts) > 2 and parts[1] in out:
+            name = parts[1]
+        else:
+            name = TEMPLATES if parts[0] == "templates" else REPOSITORY
+        out.setdefault(name, []).append(finding._replace(rule="valid"))
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import dates
+    from checks import dates, rules
     from checks import project as projects
     from checks.evidence.verify import verify
-    from checks.rules import gate, records, settings
+    from checks.rules import records, settings
+    from checks.validation import engine
 
     root = Path(args.root)
     as_of = dates.as_of(args)
-    results: dict[str, list[Finding]] = {}
-    for slug in project_slugs(root, args.project):
+    slugs, selection = _selection(root, args.project)
+    results = _group(engine.check(root, selection).findings, slugs)
+    for slug in slugs:
         try:
             project = projects.load(root, slug)
-        except OpsError as e:
-            if args.project is not None:
-                raise
-            results[slug] = [
-                Finding(e.path or f"ops/{slug}", e.line or 1, None, e.message, rule="project")
-            ]
+        except OpsError as e:  # validate reports why; never let the project pass unjudged
+            if not any(f.severity == "error" for f in results[slug]):
+                where = e.path or f"ops/{slug}/project.yaml"
+                results[slug].append(Finding(where, e.line or 1, None, e.message, rule="valid"))
             continue
-        results[slug] = gate.judge(records.load(root, project), settings.of(project), as_of)
+        results[slug] += rules.judge(records.load(root, project), settings.of(project), as_of)
     evidence = [f._replace(rule="evidence") for f in verify(root, args.base)]
     if evidence:
         results[EVIDENCE] = evidence
@@ -77,7 +104,7 @@ def counts(results: dict[str, list[Finding]]) -> tuple[int, int]:
 
 def summary(results: dict[str, list[Finding]], as_of: dt.date) -> str:
     errors, warnings = counts(results)
-    projects = len([p for p in results if p != EVIDENCE])
+    projects = len([p for p in results if p not in (EVIDENCE, REPOSITORY, TEMPLATES)])
     where = f"{projects} project{'s' if projects != 1 else ''} as of {as_of}"
     if not errors:
         extra = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
@@ -119,8 +146,8 @@ def write(results: dict[str, list[Finding]], as_of: dt.date, fmt: str, out: Text
             for f in items:
                 if markdown:
                     mark = "⚠️" if f.severity == "warning" else "❌"
-                    text = f.message.replace("|", "\\|")
-                    out.write(f"  - {mark} `{f.path}:{f.line}` {text}\n")
+                    text = markdown_cell(f.message)
+                    out.write(f"  - {mark} `{markdown_cell(f.where)}` {text}\n")
                 else:
                     out.write(f"    {f.render()}\n")
         if markdown:

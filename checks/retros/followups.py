@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from checks.github import GitHub
-from checks.rules.gate import CLOSED, action_items
+from checks.rules.facts import CLOSED, action_items
 from checks.rules.records import Records
 
 LABEL = "ops-followup"

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from checks import newdoc
 from checks.project import Project
 from checks.retros.plan import Meeting
-from checks.rules import gate
+from checks.rules import facts
 from checks.rules.records import Records
 from checks.rules.settings import Settings
 
@@ -44,7 +44,7 @@ def plan(
             period = f"period: {{from: {meeting.period[0]}, to: {meeting.period[1]}}}"
             new = new._replace(text=_PERIOD.sub(period, new.text, count=1))
         out.append(new)
-    for item in gate.postmortems_due(records, settings, as_of):
+    for item in facts.postmortems_due(records, settings, as_of):
         if item.postmortem is not None:
             continue
         ident = str(item.incident.data.get("id"))

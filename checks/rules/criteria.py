@@ -7,12 +7,14 @@ the Monday that starts the first of them to the as-of date.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from checks.rules import gate
-from checks.rules.records import Records, as_date
+from checks.dates import Week, as_date, last_complete_week, weeks_before
+from checks.findings import Finding
+from checks.rules import facts
+from checks.rules.records import Records
 from checks.rules.settings import Settings
-from checks.slo.model import Week, last_complete_week, week_of
 
 MET, NOT_MET = "met", "not-met"
 
@@ -28,16 +30,12 @@ class Criterion(NamedTuple):
 
 
 def window(settings: Settings, as_of: dt.date) -> list[Week]:
-    last = last_complete_week(dt.datetime.combine(as_of, dt.time(), dt.UTC))
-    weeks = [last]
-    while len(weeks) < settings.steady_weeks:
-        weeks.insert(0, week_of(weeks[0].start - dt.timedelta(days=7)))
-    return weeks
+    return weeks_before(last_complete_week(as_of), settings.steady_weeks)
 
 
 def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     weeks = window(settings, as_of)
-    reports = gate.slo_weeks(records)
+    reports = facts.slo_weeks(records)
     parts, met = [], True
     for week in weeks:
         record = reports.get(week)
@@ -73,7 +71,7 @@ def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Cri
 
 def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     start = window(settings, as_of)[0].start.date()
-    items = gate.action_items(records, as_of)
+    items = facts.action_items(records, as_of)
     in_window = [i for i in items if i.due is not None and start <= i.due <= as_of]
     problems = []
     for item in items:
@@ -103,7 +101,7 @@ def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criteri
     """The postmortems due in the window (or still pending) were published on time."""
     start = window(settings, as_of)[0].start.date()
     parts, met = [], True
-    for item in gate.postmortems_due(records, settings, as_of):
+    for item in facts.postmortems_due(records, settings, as_of):
         if item.due < start:
             continue
         ident = item.incident.data.get("id")
@@ -126,7 +124,7 @@ def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criteri
 
 
 def vulnerabilities(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
-    late = gate.outstanding(records, settings, as_of)
+    late = facts.outstanding(records, settings, as_of)
     if late:
         listed = "; ".join(
             f"{o.current.finding['id']} ({o.current.finding.get('severity')}) {o.age} days, "
@@ -134,7 +132,7 @@ def vulnerabilities(records: Records, settings: Settings, as_of: dt.date) -> Cri
             for o in late
         )
         return Criterion("vulnerabilities", False, f"outstanding beyond SLA: {listed}")
-    current = gate.current_findings(records, as_of).values()
+    current = facts.current_findings(records, as_of).values()
     fixed = [c.finding for c in current if c.finding.get("status") == "fixed"]
     within = 0
     for f in fixed:
@@ -148,6 +146,19 @@ def vulnerabilities(records: Records, settings: Settings, as_of: dt.date) -> Cri
         True,
         f"none outstanding beyond SLA; {within} of {graded} fixed findings with an SLA were "
         "fixed within it",
+    )
+
+
+def valid(errors: Sequence[Finding], checked: int) -> Criterion:
+    """Every record passes ops validate: nothing the other criteria could misjudge."""
+    if not errors:
+        return Criterion("valid", True, f"all {checked} records pass ops validate")
+    files = len({f.path for f in errors})
+    return Criterion(
+        "valid",
+        False,
+        f"{len(errors)} errors in {files} of {checked} records (run ops validate); the first: "
+        f"{errors[0].render()}",
     )
 
 

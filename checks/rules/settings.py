@@ -15,7 +15,8 @@ DEFAULT_SLA = {"critical": 14, "high": 14}
 DEFAULT_THRESHOLD = "SEV2"
 DEFAULT_DUE_BUSINESS_DAYS = 5
 DEFAULT_STEADY_WEEKS = 4
-WARN_DAYS_BEFORE_STALE = 2  # a log due within this many days is a warning
+DEFAULT_MAX_OPEN_DAYS = 14
+WARN_DAYS_BEFORE_STALE = 2  # a log (or an open incident) due within this many days: a warning
 WARN_DAYS_BEFORE_EXPIRY = 7  # an exception expiring within this many days is a warning
 
 
@@ -30,6 +31,7 @@ class Settings:
     threshold: str
     due_business_days: dict[str, int]
     steady_weeks: int
+    max_open_days: int = DEFAULT_MAX_OPEN_DAYS
 
     def sla_days(self, severity: str) -> int | None:
         """Days to fix a finding of this severity; unknown counts as high until triaged."""
@@ -65,13 +67,5 @@ def of(project: Project) -> Settings:
         steady_weeks=data.get("steady_state", {}).get(
             "slo_consecutive_weeks", DEFAULT_STEADY_WEEKS
         ),
+        max_open_days=data.get("incidents", {}).get("max_open_days", DEFAULT_MAX_OPEN_DAYS),
     )
-
-
-def add_business_days(day: dt.date, count: int) -> dt.date:
-    """``count`` working days after ``day`` (Saturdays and Sundays skipped)."""
-    while count > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day

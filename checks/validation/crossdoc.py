@@ -6,11 +6,18 @@ path into a line number, for the few values a rule reports.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from checks.dates import parse_date
 from checks.findings import Finding, json_path, shorten
 from checks.kinds import DEFAULT_SEVERITY_SCALE
-from checks.validation.targets import Facts, Target
+from checks.tree import Target
+from checks.validation.chronology import local_date
+
+Facts = dict[str, Any]  # what the cross-document rules need to know of one file
 
 Record = tuple[Target, Facts]
 Lines = Callable[[Target, list[str | int]], int]
@@ -22,11 +29,8 @@ def check_project(project: str, records: Sequence[Record], line: Lines) -> list[
         ((t, f) for t, f in records if t.role == "project" and f.get("parsed")), None
     )
     config = config_record[1] if config_record else None
-    exists = any(t.role == "project" and f.get("present", True) for t, f in records)
     documents = [(t, f) for t, f in records if t.role == "document" and f.get("parsed")]
     out: list[Finding] = []
-    if not exists:
-        out.extend(_missing_project(project, records))
     scale: tuple[str, ...] | None = DEFAULT_SEVERITY_SCALE
     if config is not None and "scale" in config:
         scale = tuple(config["scale"]) if config["scale"] is not None else None
@@ -42,22 +46,48 @@ def check_project(project: str, records: Sequence[Record], line: Lines) -> list[
         if t.kind == "incident" and not f.get("parsed")
     }
     out.extend(_postmortem_links(project, documents, unreadable, scale or (), line))
+    out.extend(_postmortems_after_incidents(documents, _zone(config), line))
     return out
 
 
-def _missing_project(project: str, records: Sequence[Record]) -> list[Finding]:
-    return [
-        Finding(
-            t.rel,
-            1,
-            None,
-            f"ops/{project}/project.yaml is missing; every project folder needs one "
-            "(see the sample ops/checkout/project.yaml)",
-            rule="project",
-        )
-        for t, _ in records
-        if t.role == "document"
-    ]
+def _zone(config: Facts | None) -> dt.tzinfo:
+    """The project's time zone (UTC when project.yaml cannot say: the schema reports it)."""
+    try:
+        return ZoneInfo(str(config["timezone"])) if config and "timezone" in config else dt.UTC
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return dt.UTC
+
+
+def _postmortems_after_incidents(
+    documents: Sequence[Record], zone: dt.tzinfo, line: Lines
+) -> list[Finding]:
+    """A postmortem is dated, and its action items closed, on or after the (local) day its
+    incident started."""
+    started = {
+        f["id"][0]: f["started"][0]
+        for t, f in documents
+        if t.kind == "incident" and "id" in f and "started" in f
+    }
+    out = []
+    for t, f in documents:
+        if t.kind != "postmortem" or "incident" not in f:
+            continue
+        began = local_date(started.get(f["incident"][0]), zone)
+        dated = [f["date"]] if "date" in f else []
+        for value, path in dated + f.get("closed", []):
+            day = parse_date(value)
+            if day is not None and began is not None and day < began:
+                out.append(
+                    Finding(
+                        t.rel,
+                        line(t, path),
+                        json_path(path),
+                        f"{day} is before its incident {shorten(f['incident'][0])} started "
+                        f"({began}); fix the date",
+                        rule="chronology",
+                    )
+                )
+    return out
 
 
 def _config(target: Target, config: Facts, scale: tuple[str, ...], line: Lines) -> list[Finding]:
@@ -95,12 +125,17 @@ def _severities(documents: Sequence[Record], scale: tuple[str, ...], line: Lines
             line(t, f["severity"][1]),
             "$.severity",
             f"{shorten(f['severity'][0])} is not in the project's severity_scale "
-            f"({', '.join(scale)})",
+            f"({', '.join(scale)}){_did_you_mean(f['severity'][0], scale)}",
             rule="severity",
         )
         for t, f in documents
         if "severity" in f and f["severity"][0] not in scale
     ]
+
+
+def _did_you_mean(value: str, scale: tuple[str, ...]) -> str:
+    same = [level for level in scale if level.casefold() == value.strip().casefold()]
+    return f"; did you mean '{same[0]}'?" if same else ""
 
 
 def _unique_incidents(documents: Sequence[Record], line: Lines) -> list[Finding]:

@@ -1,0 +1,217 @@
+"""What the records say, as of a date: the facts that the rules, the exit criteria, the
+retro planner and the follow-ups all query. Pure: records and settings in, values out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from checks.dates import Week, add_business_days, as_date, parse_instant, week_from
+from checks.rules.records import Record, Records
+from checks.rules.settings import Settings
+
+CLOSED = ("done", "dropped")
+OPEN_INCIDENT = ("open", "mitigated")
+
+
+def listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+# --- vulnerabilities -------------------------------------------------------------------------
+
+
+class Current(NamedTuple):
+    """A finding as the newest security log that names it records it."""
+
+    record: Record
+    position: int
+    finding: dict[str, object]
+
+    @property
+    def line(self) -> int:
+        return self.record.line("findings", self.position, "id")
+
+    @property
+    def where(self) -> str:
+        return f"$.findings[{self.position}]"
+
+    @property
+    def expires(self) -> dt.date | None:
+        exception = self.finding.get("exception")
+        return as_date(exception.get("expires")) if isinstance(exception, dict) else None
+
+
+def current_findings(records: Records, as_of: dt.date) -> dict[str, Current]:
+    current: dict[str, Current] = {}
+    for day, record in records.dated("security-log"):
+        if day > as_of:
+            continue
+        for index, finding in enumerate(listed(record.data.get("findings"))):
+            if isinstance(finding, dict) and isinstance(finding.get("id"), str):
+                current[finding["id"]] = Current(record, index, finding)
+    return current
+
+
+class Outstanding(NamedTuple):
+    current: Current
+    age: int
+    sla: int
+    why: str  # "still open" or "its exception expired on ..."
+
+
+def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Outstanding]:
+    """Findings open (or accepted with an expired exception) past their SLA."""
+    out = []
+    for current in current_findings(records, as_of).values():
+        finding = current.finding
+        sla = settings.sla_days(str(finding.get("severity")))
+        discovered = as_date(finding.get("discovered"))
+        if sla is None or discovered is None:
+            continue
+        age = (as_of - discovered).days
+        status, expires = finding.get("status"), current.expires
+        if age <= sla or status == "fixed":
+            continue
+        if status == "accepted" and expires is None:
+            out.append(Outstanding(current, age, sla, "accepted without an exception that expires"))
+        elif status == "accepted" and expires is not None and expires < as_of:
+            out.append(Outstanding(current, age, sla, f"its exception expired on {expires}"))
+        elif status != "accepted":
+            out.append(Outstanding(current, age, sla, "still open"))
+    return out
+
+
+# --- postmortems -----------------------------------------------------------------------------
+
+
+class Due(NamedTuple):
+    incident: Record
+    severity: str
+    resolved: dt.date  # the team's local date
+    due: dt.date
+    postmortem: Record | None
+
+    @property
+    def published_key(self) -> str:
+        """The key that dates the publication: ``published``, else the postmortem's ``date``."""
+        has = self.postmortem is not None and self.postmortem.date("published") is not None
+        return "published" if has else "date"
+
+    @property
+    def published(self) -> dt.date | None:
+        if self.postmortem is None or self.postmortem.data.get("status") != "published":
+            return None
+        return self.postmortem.date(self.published_key)
+
+
+def postmortems_due(records: Records, settings: Settings, as_of: dt.date) -> list[Due]:
+    """Resolved incidents at or above the threshold, with their due dates and postmortems."""
+    by_incident = {
+        p.data["incident"]: p
+        for p in records.of("postmortem")
+        if isinstance(p.data.get("incident"), str)
+    }
+    out = []
+    for incident in records.of("incident"):
+        data = incident.data
+        severity = str(data.get("severity"))
+        resolved_at = parse_instant(data.get("resolved"))
+        if data.get("status") != "resolved" or resolved_at is None:
+            continue
+        if not isinstance(data.get("id"), str) or not settings.needs_postmortem(severity):
+            continue
+        resolved = resolved_at.astimezone(settings.timezone).date()
+        if resolved > as_of:
+            continue
+        due = add_business_days(resolved, settings.postmortem_due_days(severity))
+        out.append(Due(incident, severity, resolved, due, by_incident.get(data.get("id"))))
+    return out
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+
+class Open(NamedTuple):
+    incident: Record
+    status: str  # open or mitigated
+    started: dt.date  # UTC
+    age: int  # whole days from the day it started to the date judged
+
+
+def open_incidents(records: Records, as_of: dt.date) -> list[Open]:
+    """Incidents still open or mitigated on ``as_of`` (one resolved later was open then)."""
+    out = []
+    for incident in records.of("incident"):
+        data = incident.data
+        started = parse_instant(data.get("started"))
+        if started is None or started.date() > as_of:
+            continue
+        resolved = parse_instant(data.get("resolved"))
+        status = data.get("status")
+        if status == "resolved" and resolved is not None and resolved.date() > as_of:
+            status = "open"
+        if status in OPEN_INCIDENT:
+            out.append(Open(incident, str(status), started.date(), (as_of - started.date()).days))
+    return out
+
+
+# --- action items ----------------------------------------------------------------------------
+
+
+class Item(NamedTuple):
+    record: Record
+    position: int
+    item: dict[str, object]
+    due: dt.date | None
+    closed: dt.date | None  # None while it was open on the date judged
+
+    @property
+    def line(self) -> int:
+        return self.record.line("action_items", self.position, "id")
+
+    @property
+    def where(self) -> str:
+        return f"$.action_items[{self.position}]"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    @property
+    def needs_tracker(self) -> bool:
+        """Items of published postmortems and held retros link to a backlog issue."""
+        status = self.record.data.get("status")
+        return (
+            status == "published"
+            if self.record.data.get("kind") == "postmortem"
+            else status == "held"
+        )
+
+
+def action_items(records: Records, as_of: dt.date) -> list[Item]:
+    """The action items of postmortems and retros as they stood on ``as_of``: an item closed
+    later (or closed without a date) counts as open then."""
+    out = []
+    for kind in ("postmortem", "retro"):
+        for record in records.of(kind):
+            for index, item in enumerate(listed(record.data.get("action_items"))):
+                if not isinstance(item, dict):
+                    continue
+                closed = as_date(item.get("closed")) if item.get("status") in CLOSED else None
+                if closed is not None and closed > as_of:
+                    closed = None
+                out.append(Item(record, index, item, as_date(item.get("due")), closed))
+    return out
+
+
+# --- SLO reports -----------------------------------------------------------------------------
+
+
+def slo_weeks(records: Records) -> dict[Week, Record]:
+    out = {}
+    for record in records.of("slo-report"):
+        week = week_from(record.data.get("week"))
+        if week is not None:  # an invalid week is ops validate's to report
+            out[week] = record
+    return out

@@ -1,0 +1,1 @@
+"""One module per operating rule, each with ``check(records, settings, as_of)``."""

@@ -1,0 +1,49 @@
+"""cadence: the newest dependency and security logs are within their cadence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from checks.findings import Finding, days
+from checks.rules.records import Records
+from checks.rules.settings import WARN_DAYS_BEFORE_STALE, Settings
+
+LOGS = (
+    ("dependency-log", "dependency log", "dependencies"),
+    ("security-log", "security log", "security"),
+)
+
+
+def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
+    out = []
+    for kind, label, folder in LOGS:
+        cadence = settings.dependency_days if kind == "dependency-log" else settings.security_days
+        new = f"ops new {kind} --project {settings.slug}"
+        add = f"add ops/{settings.slug}/{folder}/{as_of}.md ({new})"
+        logs = [(d, r) for d, r in records.dated(kind) if d <= as_of]
+        if not logs:
+            message = f"no {label} yet; cadence is {days(cadence)}; {add}"
+            out.append(Finding(records.config_rel, 1, None, message, rule="cadence"))
+            continue
+        day, record = logs[-1]
+        age = (as_of - day).days
+        if age > cadence:
+            message = (
+                f"stale: last {label} {day} is {days(age)} old; cadence is {days(cadence)}; {add}"
+            )
+            out.append(Finding(record.rel, record.line("date"), "$.date", message, rule="cadence"))
+        elif cadence - age <= WARN_DAYS_BEFORE_STALE:
+            due = day + dt.timedelta(days=cadence)
+            when = "today" if due == as_of else f"by {due} (in {days((due - as_of).days)})"
+            message = f"due soon: last {label} {day} is {days(age)} old; the next is due {when}"
+            out.append(
+                Finding(
+                    record.rel,
+                    record.line("date"),
+                    "$.date",
+                    message,
+                    rule="cadence",
+                    severity="warning",
+                )
+            )
+    return out
