@@ -7,14 +7,15 @@ schemas, the templates and this code: that is what makes them cacheable.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
-from checks import document, kinds, schemas
+from checks import document, kinds, markdown, schemas
 from checks.document import Document, DocumentError
 from checks.findings import Finding, json_path, shorten
 from checks.resources import templates_dir
-from checks.validation.targets import Facts, Target
+from checks.tree import Target
+from checks.validation import chronology, schema_errors
+from checks.validation.crossdoc import Facts
 
 
 @functools.cache
@@ -26,7 +27,7 @@ def required_sections(kind: str) -> tuple[str, ...]:
         body = document.parse_front_matter(text).body
     except (DocumentError, OSError):
         return ()
-    return tuple(document.headings(body))
+    return tuple(markdown.headings(body))
 
 
 def prepare() -> None:
@@ -42,70 +43,20 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
     rel = target.rel
     try:
         text = document.decode(raw)
-        doc = (
-            document.parse_yaml_file(text)
-            if target.role == "project"
-            else document.parse_front_matter(text)
-        )
+        doc = document.parse(target.role, text)
     except DocumentError as e:
         return [Finding(rel, e.line, None, e.message, rule="parse")], {"parsed": False}
     schema = kinds.PROJECT_SCHEMA if target.kind is None else kinds.KINDS[target.kind].schema
-    findings = schema_findings(schema, doc, rel)
+    findings = schema_errors.check(schema, doc, rel)
     if target.role != "template":
         findings.extend(_place(target, doc))
     if target.kind is not None:
         findings.extend(_sections(target, doc))
+        findings.extend(
+            Finding(rel, doc.line(path), json_path(path), message, rule="chronology")
+            for path, message in chronology.check(target.kind, doc.data)
+        )
     return findings, _facts(target, doc)
-
-
-def schema_findings(schema: str, doc: Document, rel: str) -> list[Finding]:
-    """Schema findings: the fast validator says whether there are any, the reference one which."""
-    if schemas.fast_validator(schema).is_valid(doc.data):
-        return []
-    from checks.validation.schema_errors import findings_for
-
-    errors = list(schemas.validator(schema).iter_errors(doc.data))
-    # The validators differ on one thing: JSON has no NaN or infinity, so jsonschema-rs
-    # rejects them where python-jsonschema compares them as numbers. We side with JSON:
-    # a non-finite number is reported as such, unless it stands where text was expected.
-    odd = {path: value for path, value in non_finite(doc.data)}
-    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
-    errors = [e for e in errors if tuple(e.absolute_path) not in odd or e.validator == "type"]
-    found = findings_for(errors, doc, rel)
-    found.extend(
-        Finding(
-            rel,
-            doc.line(path),
-            json_path(path),
-            f"expected a finite number, got {doc.source(path) or value}",
-        )
-        for path, value in odd.items()
-        if path not in typed
-    )
-    if not found:  # the validators disagree: never let the document pass unexplained
-        found.append(
-            Finding(
-                rel,
-                doc.offset,
-                "$",
-                f"does not match {schema}, but the reason could not be explained; please report "
-                "this document to the maintainers of ops",
-            )
-        )
-    return found
-
-
-def non_finite(
-    value: Any, path: tuple[str | int, ...] = ()
-) -> list[tuple[tuple[str | int, ...], float]]:
-    """Paths of NaN and infinite numbers (YAML's .nan and .inf)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return [(path, value)]
-    if isinstance(value, dict):
-        return [hit for key, item in value.items() for hit in non_finite(item, (*path, key))]
-    if isinstance(value, list):
-        return [hit for i, item in enumerate(value) for hit in non_finite(item, (*path, i))]
-    return []
 
 
 def _place(target: Target, doc: Document) -> list[Finding]:
@@ -119,17 +70,6 @@ def _place(target: Target, doc: Document) -> list[Finding]:
                 "$.project",
                 f"{shorten(project)} does not match the folder ops/{target.project}/; "
                 f"set project: {target.project}",
-                rule="place",
-            )
-        )
-    if target.project is not None and not kinds.is_slug(target.project):
-        out.append(
-            Finding(
-                target.rel,
-                1,
-                None,
-                f"folder name '{target.project}' is not a project slug (lowercase "
-                "letters, digits and '-', at most 63 characters); rename the folder",
                 rule="place",
             )
         )
@@ -163,33 +103,66 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
 
 
 def _sections(target: Target, doc: Document) -> list[Finding]:
+    """Every required section is a heading (as GitHub renders it: not one inside a comment or
+    a code fence); a published postmortem or a held retro has each one written."""
     assert target.kind is not None
     required = required_sections(target.kind)
-    if _has_lines(doc.body, [f"## {name}" for name in required]):
-        return []  # the common case, without parsing every heading
-    present = set(document.headings(doc.body))
+    present = markdown.headings(doc.body)
     template = kinds.KINDS[target.kind].template
-    return [
+    out = [
         Finding(
             target.rel,
             doc.body_line,
             None,
             f"missing section '## {name}' ({_article(target.kind)} {target.kind} has the "
-            f"sections of templates/{template})",
+            f"sections of templates/{template}){_near(name, present)}",
             rule="sections",
         )
         for name in required
         if name not in present
     ]
+    if target.role == "document" and _finished(target.kind, doc.data):
+        out += _unwritten(target, doc, required)
+    return out
 
 
-def _has_lines(body: str, lines: list[str]) -> bool:
-    """Whether each of ``lines`` stands alone on a line of ``body``, outside code fences
-    (False may be wrong: then :func:`document.headings` decides)."""
-    if "```" in body or "~~~" in body:
-        return False
-    padded = f"\n{body}\n"
-    return all(f"\n{line}\n" in padded for line in lines)
+def _near(name: str, present: list[str]) -> str:
+    like = [p for p in present if p.casefold().strip(" .:") == name.casefold()]
+    return f"; found '## {like[0]}': write the heading as the template does" if like else ""
+
+
+def _finished(kind: str, data: dict[str, Any]) -> bool:
+    """A document whose sections must be written: a published postmortem, a held retro."""
+    status = data.get("status")
+    return (kind, status) in (("postmortem", "published"), ("retro", "held"))
+
+
+def _unwritten(target: Target, doc: Document, required: tuple[str, ...]) -> list[Finding]:
+    """Required sections left empty, or still holding the template's [TODO: ...] text."""
+    what = "a published postmortem" if target.kind == "postmortem" else "a held retro"
+    body_lines = doc.body.split("\n")
+    out = []
+    for section in markdown.sections(markdown.outline(doc.body)):
+        if section.level != 2 or section.name not in required:
+            continue
+        if not markdown.written(section):
+            message = (
+                f"section '## {section.name}' is empty; {what} has every section written "
+                "(the template's comments are guidance, not content)"
+            )
+            line = doc.body_line + section.line
+            out.append(Finding(target.rel, line, None, message, rule="content"))
+            continue
+        left = markdown.placeholders(section, body_lines)
+        if left:
+            number, marker = left[0]
+            more = f" (and {len(left) - 1} more)" if len(left) > 1 else ""
+            message = (
+                f"section '## {section.name}' still holds the template's placeholder "
+                f"{shorten(marker)}{more}; write the section: {what} has no [TODO: ...] left"
+            )
+            out.append(Finding(target.rel, doc.body_line + number, None, message, "content"))
+    return out
 
 
 def _article(word: str) -> str:
@@ -219,8 +192,10 @@ def _facts(target: Target, doc: Document) -> Facts:
             due = postmortem.get("due_business_days")
             if isinstance(due, dict):
                 facts["due_days"] = [[str(k), ["postmortem", "due_business_days", k]] for k in due]
+        if isinstance(data.get("timezone"), str):
+            facts["timezone"] = data["timezone"]
         return facts
-    for key in ("id", "incident", "severity", "title"):
+    for key in ("id", "incident", "severity", "title", "date", "started"):
         found = _value(doc, key)
         if found is not None:
             facts[key] = found
@@ -230,5 +205,10 @@ def _facts(target: Target, doc: Document) -> Facts:
             [item["id"], ["action_items", i, "id"]]
             for i, item in enumerate(items)
             if isinstance(item, dict) and isinstance(item.get("id"), str)
+        ]
+        facts["closed"] = [
+            [item["closed"], ["action_items", i, "closed"]]
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and isinstance(item.get("closed"), str)
         ]
     return facts
