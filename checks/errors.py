@@ -20,7 +20,11 @@ class OpsError(Exception):
         self.line = line
 
     def __str__(self) -> str:
+        """One printable line: ``path:line: message``."""
+        from checks.findings import printable, shown_path
+
         where = ""
         if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
-        return f"{where}{self.message}"
+            path = shown_path(self.path)
+            where = f"{path}:{self.line}: " if self.line is not None else f"{path}: "
+        return printable(f"{where}{self.message}")

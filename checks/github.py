@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import urllib3
 
+from checks import jsonload
 from checks.errors import OpsError
 
 DEFAULT_API = "https://api.github.com"
@@ -68,7 +69,7 @@ class GitHub:
         if response.status >= 300:
             message = ""
             with contextlib.suppress(ValueError, AttributeError):
-                message = str(json.loads(response.data).get("message", ""))
+                message = str(jsonload.loads(response.data).get("message", ""))
             hint = (
                 " (check GITHUB_TOKEN and its permissions: issues: write)"
                 if response.status in (401, 403, 404)
@@ -76,7 +77,7 @@ class GitHub:
             )
             raise OpsError(f"GitHub API {method} {where}: HTTP {response.status} {message}{hint}")
         self.next_page = _next_link(response.headers.get("Link", ""))
-        return json.loads(response.data) if response.data else None
+        return jsonload.loads(response.data) if response.data else None
 
     def pages(self, path: str) -> list[Any]:
         items: list[Any] = []

@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        _check_text(args)
         module = importlib.import_module(COMMANDS[args.command])
         result: int = module.run(args)
         return result
@@ -71,6 +72,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CRASH
+
+
+_OPTIONS = {"ident": "--id", "paths": "PATH", "root": "--root"}
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    """Refuse option values that are not UTF-8 (a shell passes any bytes): they could not be
+    written into a record or a log. Paths to check are the exception: a file name that is not
+    UTF-8 is reported as such, like any other problem with a file."""
+    from checks.findings import printable
+
+    for dest, value in vars(args).items():
+        if dest == "paths":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any("\udc80" <= c <= "\udcff" for c in item):
+                option = _OPTIONS.get(dest, "--" + dest.replace("_", "-"))
+                raise OpsError(
+                    f"{option} {printable(item)!s} is not valid UTF-8 text; "
+                    "check the shell's encoding (LANG, LC_ALL) and the value"
+                )
 
 
 def script(subcommand: str, argv: Sequence[str] | None = None) -> int:

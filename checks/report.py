@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
-from checks.findings import Finding, sort_key
+from checks.findings import Finding, printable, sort_key
 
 FORMATS = ("text", "json", "markdown")
 
@@ -38,15 +38,22 @@ def count_line(findings: Sequence[Finding], checked: int, noun: str) -> str:
     )
 
 
+def markdown_cell(text: str) -> str:
+    """Text for a Markdown table cell or list item: printable, one line, no table breaks."""
+    return printable(text).replace("|", "\\|")
+
+
 def write_text(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
     color = use_color(stream)
     for f in sorted(findings, key=sort_key):
-        code = "31" if f.severity == "error" else "33"
-        where = _paint(f"{f.path}:{f.line}:", "1", color)
-        rest = f.render()[len(f"{f.path}:{f.line}:") :]
-        if f.severity == "error":
-            rest = rest.replace(f.message, _paint(f.message, code, color), 1)
-        stream.write(f"{where}{rest}\n")
+        line = f.render()
+        if color:  # the location in bold, an error's message in red
+            where = f"{f.where}:"
+            line = _paint(where, "1", color) + line[len(where) :]
+            if f.severity == "error":
+                message = printable(f.message)
+                line = line[: -len(message)] + _paint(message, "31", color)
+        stream.write(f"{line}\n")
     stream.write(count_line(findings, checked, noun) + "\n")
 
 
@@ -69,8 +76,9 @@ def write_markdown(findings: Sequence[Finding], stream: TextIO, checked: int, no
     stream.write("| Where | Path | Problem |\n|---|---|---|\n")
     for f in sorted(findings, key=sort_key):
         mark = "⚠️ " if f.severity == "warning" else "❌ "
-        message = f.message.replace("|", "\\|")
-        stream.write(f"| `{f.path}:{f.line}` | `{f.json_path or ''}` | {mark}{message} |\n")
+        message = markdown_cell(f.message)
+        path = markdown_cell(f.json_path or "")
+        stream.write(f"| `{markdown_cell(f.where)}` | `{path}` | {mark}{message} |\n")
 
 
 def write(

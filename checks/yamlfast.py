@@ -82,9 +82,19 @@ class _Defer(Exception):
     """The two readers might not agree on this document."""
 
 
+# yaml-rs recurses once per level of nesting and takes the process down (a segmentation
+# fault, not an exception) somewhere past 11,000 levels on an 8 MiB stack. Every level of
+# nesting starts at its own '-', '[', '{' or (for a mapping) ':', so their count bounds the
+# depth; past this bound yamlload reads the text (libyaml stops at 1,000 levels, with an error).
+MAX_STRUCTURE = 512
+
+
 def load(text: str) -> dict[str, Any] | None:
     """The YAML mapping in ``text`` as yamlload would read it, or None: ask yamlload."""
     if yaml_rs is None or _has_odd_character(text) or not _plain_flow(text):
+        return None
+    structure = text.count("-") + text.count(":") + text.count("[") + text.count("{")
+    if structure > MAX_STRUCTURE:
         return None
     if "\\u" in text or "\\U" in text or _ODD_MARKERS.search(text):
         return None  # escapes (libyaml refuses surrogate pairs), document markers

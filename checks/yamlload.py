@@ -87,10 +87,20 @@ Loader.yaml_implicit_resolvers = {
 }
 
 
+MAX_INT = 2**63  # a record's numbers are counts and days; JSON tools stop at 64 bits
+
+
+def _int(loader: Any, node: ScalarNode) -> int:
+    value = SafeConstructor.construct_yaml_int(loader, node)
+    if not -MAX_INT <= value < MAX_INT:
+        raise ValueError("too large")
+    return int(value)
+
+
 _SCALARS: dict[str, Callable[[Any, ScalarNode], Any]] = {
     _YAML + "null": SafeConstructor.construct_yaml_null,
     _YAML + "bool": SafeConstructor.construct_yaml_bool,
-    _YAML + "int": SafeConstructor.construct_yaml_int,
+    _YAML + "int": _int,
     _YAML + "float": SafeConstructor.construct_yaml_float,
     _TIMESTAMP: lambda _, node: node.value,  # an explicit !!timestamp stays text too
 }
@@ -158,9 +168,11 @@ class _Builder:
 
 
 def _bad_scalar(node: ScalarNode) -> YamlProblem:
-    digits = node.value.lstrip("+-").replace("_", "")
-    if digits.isdigit() and len(digits) > 4300:  # Python refuses int() of that many digits
-        message = f"a number of {len(digits)} digits is too large; quote it if it is text"
+    if node.tag == _YAML + "int" and len(node.value.strip("+-_0")) > 18:
+        message = (
+            f"a number of {len(node.value):,} characters is too large (a record's numbers fit "
+            "in 64 bits); quote it if it is text"
+        )
     else:  # an explicit tag on a value it cannot read: !!bool maybe, !!int ""
         tag = "!!" + str(node.tag).removeprefix(_YAML)
         message = f"{shorten(node.value)} is not a valid {tag}; remove the tag or fix the value"
@@ -296,12 +308,23 @@ def compose(text: str) -> Node | None:
 Path_ = tuple[str | int, ...] | list[str | int]
 
 
+def _keys(node: MappingNode) -> dict[str, tuple[int, Node]]:
+    """A mapping's keys, indexed once: a file with thousands of findings asks for each line."""
+    index: dict[str, tuple[int, Node]] | None = getattr(node, "_ops_keys", None)
+    if index is None:
+        index = {
+            key.value: (key.start_mark.line, value)  # the last one wins, as in YAML
+            for key, value in node.value
+            if isinstance(key, ScalarNode)
+        }
+        node._ops_keys = index  # type: ignore[attr-defined]
+    return index
+
+
 def _step(node: Node, part: str | int) -> tuple[int, Node] | None:
     """One step down ``path``: the line where ``part`` stands, and its value node."""
     if isinstance(node, MappingNode) and isinstance(part, str):
-        for key_node, value_node in reversed(node.value):  # the last one wins, as in YAML
-            if isinstance(key_node, ScalarNode) and key_node.value == part:
-                return key_node.start_mark.line, value_node
+        return _keys(node).get(part)
     elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
         item = node.value[part]
         return item.start_mark.line, item

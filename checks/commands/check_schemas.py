@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checks import jsonload
 from checks.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from checks.findings import Finding, json_path
 from checks.report import write
@@ -55,12 +56,15 @@ def check(paths: list[Path], display: dict[Path, str]) -> tuple[list[Finding], i
         name = display[path]
         try:
             text = path.read_text(encoding="utf-8")
-            schema = json.loads(text)
+            schema = jsonload.loads(text)
         except (OSError, UnicodeDecodeError) as e:
             findings.append(Finding(name, 1, None, f"cannot read: {e}", rule="input"))
             continue
         except json.JSONDecodeError as e:
             findings.append(Finding(name, e.lineno, None, f"invalid JSON: {e.msg}", rule="parse"))
+            continue
+        except ValueError as e:  # nested too deeply
+            findings.append(Finding(name, 1, None, f"not a schema ops can read: {e}", "parse"))
             continue
         line = _line_finder(text)
         if not isinstance(schema, dict | bool):

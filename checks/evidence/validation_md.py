@@ -8,6 +8,7 @@ from typing import Any
 from checks.atomic import write_bytes
 from checks.evidence import runlog
 from checks.evidence.files import RUN_LOG, VALIDATION_MD
+from checks.findings import printable
 
 RECENT_RUNS = 20
 NO_PROJECT = "(no project)"
@@ -16,7 +17,7 @@ NO_PROJECT = "(no project)"
 def cell(value: object) -> str:
     """A Markdown table cell: one line, pipes escaped, empty shown as a dash."""
     text = "" if value is None else str(value)
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text.replace("|", "\\|") if text else "—"
 
 

@@ -23,13 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from checks import atomic
+from checks import atomic, jsonload
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
-VERSION = 3  # 3: facts keep paths, not lines
+VERSION = 4  # 4: checks.tree places files; sections read as CommonMark
 _PACKAGE = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("yaml", "yaml_rs", "jsonschema", "referencing", "jsonschema_rs")
+_LIBRARIES = ("yaml", "yaml_rs", "jsonschema", "referencing", "jsonschema_rs", "markdown_it")
 RACY_NS = 2_000_000_000
 
 Signature = list[int]
@@ -99,7 +99,7 @@ class Cache:
         if self.folder is None:
             return {}
         try:
-            data = json.loads((self.folder / f"{group}.json").read_bytes())
+            data = jsonload.loads((self.folder / f"{group}.json").read_bytes())
         except (OSError, ValueError):
             return {}
         if isinstance(data, dict) and data.get("key") == code_key():

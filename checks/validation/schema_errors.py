@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+import math
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from checks.document import Document
 from checks.findings import Finding, json_path, shorten
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -46,10 +49,70 @@ def _xmsg(error: ValidationError) -> str | None:
     return None
 
 
-def findings_for(errors: Iterable[ValidationError], doc: Document, path: str) -> list[Finding]:
+MAX_PER_FILE = 50  # a file with more problems than this shows the first ones and a count
+MAX_ERRORS = 10_000  # jsonschema's errors read at most, so that a hostile file stays quick
+
+
+def check(schema: str, doc: Document, rel: str) -> list[Finding]:
+    """The one schema check: the compiled validator says whether there is a problem, the
+    reference validator explains it. Every caller (ops validate, project.yaml for every
+    command) goes through here."""
+    from checks import schemas
+
+    if schemas.fast_validator(schema).is_valid(doc.data):
+        return []
+    errors = list(itertools.islice(schemas.validator(schema).iter_errors(doc.data), MAX_ERRORS))
+    # The validators differ on one thing: JSON has no NaN or infinity, so jsonschema-rs
+    # rejects them where python-jsonschema compares them as numbers. We side with JSON:
+    # a non-finite number is reported as such, unless it stands where text was expected.
+    odd = dict(non_finite(doc.data))
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    errors = [e for e in errors if tuple(e.absolute_path) not in odd or e.validator == "type"]
+    found = findings_for(errors, doc, rel)
+    found.extend(
+        Finding(
+            rel,
+            doc.line(path),
+            json_path(path),
+            f"expected a finite number, got {doc.source(path) or value}",
+        )
+        for path, value in list(odd.items())[:MAX_PER_FILE]
+        if path not in typed
+    )
+    if not found:  # the validators disagree: never let the document pass unexplained
+        found.append(
+            Finding(
+                rel,
+                doc.offset,
+                "$",
+                f"does not match {schema}, but the reason could not be explained; please report "
+                "this document to the maintainers of ops",
+            )
+        )
+    return found
+
+
+def non_finite(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], float]]:
+    """Paths of NaN and infinite numbers (YAML's .nan and .inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in non_finite(item, (*path, key))]
+    if isinstance(value, list):
+        return [hit for i, item in enumerate(value) for hit in non_finite(item, (*path, i))]
+    return []
+
+
+def findings_for(
+    errors: Iterable[ValidationError], doc: Document, path: str, limit: int = MAX_PER_FILE
+) -> list[Finding]:
+    """Findings for jsonschema's errors: at most ``limit``, then one that counts the rest."""
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     format_paths: set[tuple[Any, ...]] = set()
+    more, next_line = 0, None
     errors = sorted(errors, key=lambda e: e.validator != "format")  # format before pattern
     for error in errors:
         where = tuple(error.absolute_path)
@@ -57,14 +120,46 @@ def findings_for(errors: Iterable[ValidationError], doc: Document, path: str) ->
             format_paths.add(where)
         elif error.validator == "pattern" and where in format_paths:
             continue  # one problem, one message
-        for parts, message in _explain(error, doc):
+        if len(out) >= limit:
+            more += _count(error)
+            next_line = next_line or doc.line(list(where))
+            continue
+        produced = 0
+        explained = _explain(error, doc)
+        for parts, message in explained:
+            produced += 1
             key = (json_path(parts), message)
             if key in seen:
                 continue
             seen.add(key)
             line = doc.line(parts[:-1] if error.validator == "required" else parts)
             out.append(Finding(path, line, json_path(parts), message))
+            if len(out) >= limit:
+                more += max(_count(error) - produced, 0)
+                following = next(explained, None)  # where the first one not shown stands
+                next_line = doc.line(list(following[0])) if following else None
+                break
+    if more:
+        out.append(
+            Finding(
+                path,
+                next_line or max(f.line for f in out),
+                None,
+                f"... and {more:,} more problems like these from here on; fix the ones above first",
+            )
+        )
     return out
+
+
+def _count(error: ValidationError) -> int:
+    """How many findings ``_explain`` makes of ``error``, without making them."""
+    instance, value = error.instance, error.validator_value
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return sum(1 for key in instance if key not in allowed)
+    if error.validator == "required" and isinstance(instance, dict) and isinstance(value, list):
+        return sum(1 for key in value if key not in instance)
+    return 1
 
 
 def _explain(error: ValidationError, doc: Document) -> Iterator[tuple[tuple[Any, ...], str]]:

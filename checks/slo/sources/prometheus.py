@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import http.client
-import json
 import math
 import os
 import socket
@@ -24,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
+from checks import jsonload
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo, prometheus_duration
@@ -158,7 +158,7 @@ class PrometheusSource:
 def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -> float | None:
     """The value in an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
     try:
-        answer = json.loads(body)
+        answer = jsonload.loads(body)
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
