@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP) services
 	$(PY) benchmarks/bench_validate.py --repeat 5
 	$(PY) benchmarks/bench_slo.py
+	$(PY) benchmarks/bench_bad_input.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

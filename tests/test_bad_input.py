@@ -2,73 +2,23 @@
 
 Every case must end with its clear message and exit code, no traceback, and not one file
 changed. A case's ``output`` is the exact stdout (default: none); ``stderr_contains`` is a
-line that stderr must hold (default: stderr must be empty).
-
-Inputs that cannot live in git as files (a 50 MB file, a symlink out of the repository, raw
-bytes) are made by the test from the case's ``generate:`` entries:
-
-- ``{kind: text, path, parts, encoding, newline}``: ``parts`` are strings or
-  ``{repeat, times}``, joined, their line ends replaced, encoded (default UTF-8, ``\n``);
-- ``{kind: bytes, path, hex}``: raw bytes;
-- ``{kind: big-file, path, size_mb}``: a ``---`` line, then zeros up to the size (sparse);
-- ``{kind: symlink, path, target}``.
-
-``{outside}`` in a path or a target is a folder next to the repository, holding a copy of the
-base project: where a symlink can lead out of the repository, and where nothing may change.
+line that stderr must hold (default: stderr must be empty). Inputs that cannot live in git are
+made from the case's ``generate:`` entries (see casetree).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import pytest
-from casetree import DATA, Case, build_tree, load_cases, snapshot
+from casetree import Case, MiB, load_cases, make_repo, snapshot
 
 from checks.main import main
 
 CASES = load_cases("bad-input")
-BASE = DATA / "validate" / "_base"
-MiB = 1024 * 1024
-
-
-def _text(spec: dict[str, Any]) -> bytes:
-    parts = (p if isinstance(p, str) else p["repeat"] * p["times"] for p in spec["parts"])
-    text = "".join(parts).replace("\n", spec.get("newline", "\n"))
-    return text.encode(spec.get("encoding", "utf-8"))
-
-
-def _generate(spec: dict[str, Any], root: Path, outside: Path) -> None:
-    path = root / spec["path"].replace("{outside}", str(outside))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kind = spec["kind"]
-    if kind == "text":
-        path.write_bytes(_text(spec))
-    elif kind == "bytes":
-        path.write_bytes(bytes.fromhex(spec["hex"]))
-    elif kind == "big-file":
-        with open(path, "wb") as f:
-            f.write(b"---\n")
-            f.truncate(spec["size_mb"] * MiB)
-    elif kind == "symlink":
-        path.symlink_to(spec["target"].replace("{outside}", str(outside)))
-    elif kind == "fifo":
-        os.mkfifo(path)
-    else:
-        raise ValueError(f"unknown generate kind {kind!r}")
-
-
-def make_repo(case: Case, tmp_path: Path) -> tuple[Path, Path]:
-    """The case's repository and, next to it, the folder its symlinks may point into."""
-    outside = tmp_path / "outside"
-    shutil.copytree(BASE / "ops" / "shop", outside / "shop")
-    root = build_tree(case, BASE, tmp_path / "repo")
-    for spec in case.spec.get("generate", []):
-        _generate(spec, root, outside)
-    return root, outside
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
@@ -132,3 +82,39 @@ def test_huge_file_is_refused_without_reading_it(
 
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 30
+
+
+BOUNDED = [c for c in CASES if c.spec.get("bounded")]
+MAX_RSS_MIB = 200
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in BOUNDED])
+def test_hostile_input_stays_within_memory(case: Case, tmp_path: Path) -> None:
+    """Each case that once crashed or hung ``ops`` runs in a fresh process whose peak memory
+    (its own maximum resident set) stays under 200 MB. How long each takes is measured by
+    benchmarks/bench_bad_input.py (tests assert no times)."""
+    root, _ = make_repo(case, tmp_path)
+    code, peak = run_measured(root, case.spec["command"])
+    assert code == case.spec["exit"]
+    assert peak < MAX_RSS_MIB * MiB
+
+
+def run_measured(root: Path, argv: list[str]) -> tuple[int, int]:
+    """Run ``ops`` in a child process at ``root``: its exit code and peak RSS in bytes."""
+    probe = (
+        "import resource, sys\n"
+        "from checks.main import main\n"
+        "code = main(sys.argv[1:])\n"
+        "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv], cwd=root, capture_output=True, text=True
+    )
+    assert "Traceback" not in done.stderr
+    maxrss = int(done.stderr.rsplit("maxrss=", 1)[1])
+    return done.returncode, maxrss * 1024  # Linux reports kilobytes
+
+
+def test_the_crash_corpus_is_complete() -> None:
+    assert len(BOUNDED) >= 9

@@ -256,7 +256,6 @@ def test_manifest_indexes_artefacts_with_kind_project_and_date(root: Path) -> No
         ("ops/demo/calendar/retros.ics", "calendar", "demo", None),
         ("ops/demo/dependencies/2026-11-18.md", "dependency-log", "demo", "2026-11-18"),
         ("ops/demo/incidents/INC-2026-001.md", "incident", "demo", None),
-        ("ops/demo/notes/2026-13-45-not-a-date.txt", "other", "demo", None),
         ("ops/demo/postmortems/2026-11-04-INC-2026-001.md", "postmortem", "demo", "2026-11-04"),
         ("ops/demo/project.yaml", "project", "demo", None),
         ("ops/demo/retros/2026-11-20.md", "retro", "demo", "2026-11-20"),
@@ -435,7 +434,7 @@ RESTORE = "git checkout main -- evidence/phase6/run.log"
         ),
         pytest.param(
             _change_artefact,
-            f"{MANIFEST}:10: $.artefacts[8]: ops/demo/slo/2026-W47.md changed since the manifest"
+            f"{MANIFEST}:9: $.artefacts[7]: ops/demo/slo/2026-W47.md changed since the manifest"
             f" was built (sha256 differs); {REBUILD}",
             id="stale-hash",
         ),
@@ -446,7 +445,7 @@ RESTORE = "git checkout main -- evidence/phase6/run.log"
         ),
         pytest.param(
             _remove_artefact,
-            f"{MANIFEST}:8: $.artefacts[6]: ops/demo/retros/2026-11-20.md is listed but no such"
+            f"{MANIFEST}:7: $.artefacts[5]: ops/demo/retros/2026-11-20.md is listed but no such"
             f" artefact exists under ops/<project>/; {REBUILD}",
             id="listed-but-gone",
         ),
@@ -457,7 +456,7 @@ RESTORE = "git checkout main -- evidence/phase6/run.log"
         ),
         pytest.param(
             _break_manifest_schema,
-            f"{MANIFEST}:8: $.artefacts[6]: Additional properties are not allowed ('x' was"
+            f"{MANIFEST}:7: $.artefacts[5]: Additional properties are not allowed ('x' was"
             f" unexpected); {REBUILD}",
             id="manifest-schema",
         ),

@@ -14,7 +14,7 @@ import pytest
 
 from checks import document, kinds, schemas
 from checks.document import DocumentError
-from checks.validation.perfile import non_finite
+from checks.validation.schema_errors import non_finite
 
 REPO = Path(__file__).parent.parent
 

@@ -81,7 +81,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         retro.read_text()
         .replace("status: held", "status: scheduled  # held on Thursday")
         .replace("    tracker: https://github.com/acme/shop/issues/3\n", "")
-        .replace("    status: done\n    closed: 2026-01-21\n", "    status: open\n")
+        .replace("    status: done\n    closed: 2026-01-11\n", "    status: open\n")
     )
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     return root

@@ -107,6 +107,7 @@ def test_exit_criteria_of_the_sample(sample: Path, capsys: pytest.CaptureFixture
     assert code == 1
     assert verdict["window"] == ["2026-W44", "2026-W45", "2026-W46", "2026-W47"]
     assert {c["name"]: c["status"] for c in verdict["criteria"]} == {
+        "valid": "met",
         "slo": "met",
         "dependency-log": "met",
         "security-log": "met",

@@ -85,3 +85,50 @@ def test_evidence_manifest_hook_repairs_what_it_flags(tmp_path: Path) -> None:
         check=False,
     )
     assert verify.returncode == 0, verify.stdout
+
+
+CONFIG: dict[str, Any] = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+PATHS = [
+    "ops/shop/project.yaml",
+    "ops/shop/incidents/INC-2026-001.md",
+    "ops/shop/postmortems/2026-01-07-INC-2026-001.md",
+    "ops/shop/slo/2026-W02.md",
+    "ops/shop/postmortem/2026-01-07-INC-2026-001.md",
+    "ops/shop/Postmortems/2026-01-07-INC-2026-001.md",
+    "ops/shop/notes/deep/INC-2026-001.md",
+    "ops/shop/INC-2026-001.md",
+    "ops/shop/incidents/INC-2026-001.markdown",
+    "ops/shop/incidents/graph.png",
+    "ops/shop/postmortems/.draft.md",
+    "ops/shop/calendar/other.ics",
+    "ops/shop/openslo/notes.txt",
+    "ops/INC-2026-001.md",
+    "ops/Shop/incidents/INC-2026-001.md",
+    "ops/shop/incidents/README.md",
+    "ops/shop/calendar/retros.ics",
+    "templates/Postmortem_Template.md",
+    "templates/NOTES.md",
+    "docs/ops/INC-2026-001.md",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_validate_hook_passes_every_file_the_tree_judges(path: str) -> None:
+    """pre-commit gives ops validate every file that checks.tree calls a record or a problem:
+    a file in the wrong place must reach the check that says so."""
+    from checks import tree
+    from checks.findings import Finding
+
+    hook = next(h for h in HOOKS if h["id"] == "ops-validate")
+    inside = path.startswith(("ops/", "templates/"))
+    placed = tree.place(tuple(path.split("/")), "file") if inside else None
+    judged = isinstance(placed, tree.Target | Finding)
+    assert not judged or re.search(hook["files"], path)
+    assert {"file", "symlink"} <= set(hook["types_or"])  # a symlink under ops/ is an error too
+
+
+def test_this_repository_runs_the_hook_as_it_ships() -> None:
+    local = {h["id"]: h for repo in CONFIG["repos"] for h in repo["hooks"]}
+    shipped = next(h for h in HOOKS if h["id"] == "ops-validate")
+    assert local["ops-validate"]["files"] == shipped["files"]
+    assert local["ops-validate"]["types_or"] == shipped["types_or"]

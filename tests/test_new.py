@@ -147,3 +147,25 @@ def test_a_new_document_that_would_not_validate_is_refused(tmp_path: Path) -> No
         f"the new incident would not validate, nothing written: {rel}:2:"
     )
     assert not (root / rel).exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        pytest.param("--title", "Checkout \udcff\udcfe down", id="title"),
+        pytest.param("--person", "@\udce9mile", id="person"),
+    ],
+)
+def test_an_option_that_is_not_utf_8_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    """A shell passes any bytes; Python keeps those that are not UTF-8 as lone surrogates,
+    which cannot be written into a record (a UnicodeEncodeError, with a traceback, before)."""
+    before = snapshot(repo)
+    argv = ["new", "incident", "--project", "shop", "--severity", "SEV2", "--title", "x"]
+    code, out, err = run(capsys, *argv, option, value)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"ops: error: {option} ")
+    assert "is not valid UTF-8 text" in err and "\\x" in err and "Traceback" not in err
+    assert snapshot(repo) == before

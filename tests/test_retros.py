@@ -166,7 +166,7 @@ def test_placeholders_name_the_on_call_facilitator_and_are_never_overwritten(rep
     assert 'facilitator: "@ben"' in text
     assert "period: {from: 2027-03-04, to: 2027-03-17}" in text
     assert "status: scheduled" in text
-    first.write_text(text.replace("status: scheduled", "status: held"), encoding="utf-8")
+    first.write_text(text.replace("status: scheduled", "status: cancelled"), encoding="utf-8")
     edited = first.read_bytes()
     assert retros(repo, "--as-of", "2027-03-01", "--horizon-weeks", "4") == 0
     assert first.read_bytes() == edited

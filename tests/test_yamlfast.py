@@ -203,3 +203,23 @@ def test_odd_characters_are_what_libyaml_refuses_and_the_special_ones() -> None:
         != (bool(Reader.NON_PRINTABLE.match(chr(code))) or chr(code) in special)
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("action_items:\n" + "- " * 20000 + "a\n", id="block-sequences"),
+        pytest.param("a: " + "[" * 600 + "]" * 600 + "\n", id="flow-sequences"),
+        pytest.param("".join(" " * i + f"k{i}:\n" for i in range(600)) + "x: 1\n", id="mappings"),
+    ],
+)
+def test_deep_nesting_never_reaches_yaml_rs(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """yaml-rs recurses per level and takes the process down past about 11,000 levels (a
+    segmentation fault, which no exception handler sees): text that could nest that deep is
+    always read by yamlload, which stops at 1,000 levels with an error."""
+
+    def crash(text: str, **_: object) -> object:
+        raise AssertionError("yaml-rs was given text that could nest deeply")
+
+    monkeypatch.setattr(yamlfast.yaml_rs, "loads", crash)
+    assert yamlfast.load(text) is None
