@@ -58,7 +58,7 @@ def _current(path: Path, size: int) -> bytes | None:
     except FileNotFoundError:
         return None
     except DocumentError as e:
-        if e.message.startswith(("file is", "is a symlink")):  # too large, or a link
+        if e.reason in ("large", "link"):  # larger than the new bytes, or a link: replaced
             return None
         raise OpsError(f"{e.message}; ops writes a regular file here", path=str(path)) from None
 

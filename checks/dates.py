@@ -1,6 +1,7 @@
 """Dates, instants, ISO weeks and business days: the one place that reads and counts them.
 
-- A date is ``YYYY-MM-DD`` and a real calendar day.
+- A date is ``YYYY-MM-DD``, a real calendar day between 1900 and 2999 (what an operations
+  record can mean; it also keeps every sum of days and weeks inside the calendar).
 - An instant is RFC 3339 (``2026-11-23T06:00:00Z``). A leap second (``23:59:60``), which RFC 3339
   allows, is read as the first second after it, so that it is valid where it is judged valid and
   every rule judges it.
@@ -29,6 +30,7 @@ _INSTANT = re.compile(
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
 )
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 # --- dates and instants -----------------------------------------------------------------------
@@ -39,9 +41,10 @@ def parse_date(value: object) -> dt.date | None:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def parse_instant(value: object) -> dt.datetime | None:
@@ -69,6 +72,12 @@ def parse_instant(value: object) -> dt.datetime | None:
         return moment + dt.timedelta(seconds=1) if second == 60 else moment
     except OverflowError:  # an offset or a leap second that leaves the calendar
         return None
+
+
+def local_date(value: object, zone: dt.tzinfo) -> dt.date | None:
+    """The date in ``zone`` (the team's) of an instant, or None."""
+    moment = parse_instant(value)
+    return moment.astimezone(zone).date() if moment is not None else None
 
 
 def as_date(value: object) -> dt.date | None:
@@ -116,8 +125,9 @@ def business_day_before(day: dt.date) -> dt.date:
 
 
 def instant_seconds(text: str) -> float:
-    """Unix seconds of an RFC 3339 instant with any offset (ValueError otherwise); quicker
-    than :func:`parse_instant`, for the millions of rows of a metrics export."""
+    """Unix seconds of a timestamp in a metrics export (ValueError otherwise): ISO 8601 with an
+    offset, as exporters write it, read by Python's C parser for the millions of rows of an
+    export. Not for records: their instants are :func:`parse_instant`'s."""
     moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("no time zone")
@@ -166,7 +176,7 @@ def week_from(text: object) -> Week | None:
         return None
     try:
         week = Week(int(match[1]), int(match[2]))
-        return week if week.end.year <= 9999 else None
+        return week if week.start.year >= FIRST_YEAR and week.end.year <= LAST_YEAR else None
     except (ValueError, OverflowError):
         return None
 
@@ -220,16 +230,15 @@ def weeks_before(last: Week, count: int) -> list[Week]:
 def option_date(value: str, option: str = "--as-of") -> dt.date:
     day = parse_date(value)
     if day is None:
-        raise OpsError(f"{option} {value!r} is not a valid date; write it YYYY-MM-DD")
+        raise OpsError(
+            f"{option} {value!r} is not a valid date; write it YYYY-MM-DD (between "
+            f"{FIRST_YEAR} and {LAST_YEAR})"
+        )
     return day
 
 
 def today_utc() -> dt.date:
     return dt.datetime.now(UTC).date()
-
-
-def now_instant() -> str:
-    return dt.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def add_as_of(parser: argparse.ArgumentParser, what: str = "judge as of this date") -> None:

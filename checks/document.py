@@ -14,17 +14,20 @@ from yaml.nodes import Node, ScalarNode
 from checks import yamlfast, yamlload
 
 MAX_BYTES = 1024 * 1024  # a record is a few KiB; anything this large is a mistake
+_LONE_CR = re.compile(r"\r(?!\n)")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _OPENING = re.compile(r"---[ \t]*\r?(\n|$)")
 
 
 class DocumentError(Exception):
-    """A document that cannot be read at all; ``line`` is 1-based in the file."""
+    """A document that cannot be read at all; ``line`` is 1-based in the file. ``reason`` says
+    why for callers that decide on it: "link", "large", or "" for everything else."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.reason = reason
 
 
 class Document:
@@ -82,7 +85,7 @@ def read_file(
         raise
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise DocumentError(1, "is a symlink; records are regular files") from None
+            raise DocumentError(1, "is a symlink; records are regular files", "link") from None
         raise DocumentError(1, f"cannot read: {e.strerror or e}") from None
     try:
         st = os.fstat(fd)
@@ -92,7 +95,7 @@ def read_file(
             raise DocumentError(1, "is not a regular file (a pipe, socket or device?)")
         if st.st_size > max_bytes:
             raise DocumentError(
-                1, f"file is {st.st_size:,} bytes; " + limit.format(max=f"{max_bytes:,}")
+                1, f"file is {st.st_size:,} bytes; " + limit.format(max=f"{max_bytes:,}"), "large"
             )
         raw = _read_upto(fd, st.st_size, max_bytes + 1)
     except OSError as e:
@@ -100,7 +103,7 @@ def read_file(
     finally:
         os.close(fd)
     if len(raw) > max_bytes:  # grew while we read it
-        raise DocumentError(1, f"file is larger than {max_bytes:,} bytes")
+        raise DocumentError(1, f"file is larger than {max_bytes:,} bytes", "large")
     return raw, st
 
 
@@ -135,6 +138,13 @@ def decode(raw: bytes) -> str:
         raise DocumentError(
             line, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
         ) from None
+    lone = _LONE_CR.search(text)
+    if lone is not None:  # YAML, CommonMark and our line numbers would each count lines apart
+        line = text.count("\n", 0, lone.start()) + 1
+        raise DocumentError(
+            line,
+            "has a carriage return (CR) that ends no line; save the file with LF or CRLF line ends",
+        )
     return text[1:] if text.startswith("\ufeff") else text
 
 

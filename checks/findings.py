@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 
@@ -76,6 +77,35 @@ def json_path(parts: tuple[str | int, ...] | list[str | int]) -> str:
         else:
             out += "[" + repr(part) + "]"
     return out
+
+
+MAX_PER_FILE = 50  # a file with more problems shows the first ones and a count
+
+
+def capped(findings: list[Finding], limit: int = MAX_PER_FILE) -> list[Finding]:
+    """At most ``limit`` findings per file (in file order), then one that counts the rest."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=sort_key):
+        by_path.setdefault(finding.path, []).append(finding)
+    out: list[Finding] = []
+    for found in by_path.values():
+        if len(found) <= limit + 1:
+            out += found
+            continue
+        rest = found[limit]
+        more = sum(counted(f) for f in found[limit:])
+        message = f"... and {more:,} more problems from here on; fix the ones above first"
+        out += [*found[:limit], rest._replace(json_path=None, message=message, severity="error")]
+    return out
+
+
+_MORE = re.compile(r"\.\.\. and ([0-9,]+) more ")
+
+
+def counted(finding: Finding) -> int:
+    """How many problems a finding stands for (a summary of many, or one)."""
+    more = _MORE.match(finding.message)
+    return int(more[1].replace(",", "")) if more else 1
 
 
 def days(n: int) -> str:

@@ -53,9 +53,15 @@ def is_iana_timezone(value: object) -> bool:
     return value in _zones() or value == "UTC"
 
 
+def is_iso_week(value: object) -> bool:
+    """An ISO week that exists (2025 has no week 53)."""
+    return not isinstance(value, str) or dates.week_from(value) is not None
+
+
 CHECKS: dict[str, Callable[[object], bool]] = {
     "date": is_date,
     "date-time": is_date_time,
+    "x-iso-week": is_iso_week,
     "uri": is_uri,
     "x-iana-timezone": is_iana_timezone,
 }

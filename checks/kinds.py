@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from checks.findings import shorten
+
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 DEFAULT_SEVERITY_SCALE = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+DEFAULT_THRESHOLD = "SEV2"  # postmortem.required_at_or_above
 
 
 class Kind(NamedTuple):
@@ -60,3 +63,22 @@ def expected_filename(kind: str, data: dict[str, Any]) -> str | None:
 
 def is_slug(value: str) -> bool:
     return bool(SLUG_RE.fullmatch(value))
+
+
+CLOSED = ("done", "dropped")  # an action item's statuses that need a closed date
+
+
+def is_finished(kind: object, data: dict[str, Any]) -> bool:
+    """A document whose work is done: a published postmortem, a held retro. Its sections are
+    written and its action items link to backlog issues."""
+    return (kind, data.get("status")) in (("postmortem", "published"), ("retro", "held"))
+
+
+def severity_problem(value: str, scale: tuple[str, ...]) -> str | None:
+    """What is wrong with a severity on this scale, or None (one decision for ops new and
+    ops validate)."""
+    if value in scale:
+        return None
+    same = [level for level in scale if level.casefold() == value.strip().casefold()]
+    hint = f"; did you mean '{same[0]}'?" if same else ""
+    return f"{shorten(value)} is not in the project's severity_scale ({', '.join(scale)}){hint}"

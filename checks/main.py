@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CRASH
 
 
-_OPTIONS = {"ident": "--id", "paths": "PATH", "root": "--root"}
+_OPTIONS = {"ident": "--id", "root": "--root"}
 
 
 def _check_text(args: argparse.Namespace) -> None:

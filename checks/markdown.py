@@ -36,8 +36,6 @@ _DEFER = re.compile(
 )
 _BLOCK_START = re.compile(r"\n(?:(<!--)|(`{3,}|~{3,})([^\n]*))")
 _ATX = re.compile(r"\n(#{1,6})(?=[ \t\n]|$)([^\n]*)")
-_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 PLACEHOLDER = re.compile(r"\[TODO(?::[^\]\n]*)?\]")
 
 
@@ -85,16 +83,50 @@ def written(section: Section) -> bool:
     return any(line.kind in (TEXT, CODE) for line in section.lines)
 
 
+def visible(html: str) -> str:
+    """``html`` without its comments, as CommonMark 0.31 delimits them (``<!-->`` and
+    ``<!--->`` are whole comments; one left open runs to the end), in one pass."""
+    out, at = [], 0
+    while True:
+        start = html.find("<!--", at)
+        if start < 0:
+            out.append(html[at:])
+            return "".join(out)
+        out.append(html[at:start])
+        if html.startswith((">", "->"), start + 4):
+            at = html.index(">", start + 4) + 1
+            continue
+        end = html.find("-->", start + 4)
+        if end < 0:
+            return "".join(out)
+        at = end + 3
+
+
+def source_lines(body: str) -> list[str]:
+    """The body's lines as the outline numbers them (CRLF is one line end)."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def placeholders(section: Section, body_lines: Sequence[str]) -> list[tuple[int, str]]:
     """(0-based line, marker) of each ``[TODO: ...]`` left in the section's text (never in
     code, inline or fenced, nor in a comment)."""
     out = []
     for line in section.lines:
-        if line.kind != TEXT:
-            continue
-        text = _CODE_SPAN.sub("", _COMMENTS.sub("", body_lines[line.number]))
-        out += [(line.number, m.group()) for m in PLACEHOLDER.finditer(text)]
+        if line.kind == TEXT:
+            out += [(line.number, marker) for marker in _placeholders_in(body_lines[line.number])]
     return out
+
+
+def _placeholders_in(line: str) -> list[str]:
+    """The placeholders a reader sees on a line: not in a comment, not in inline code (which
+    the parser delimits: a run of backticks, an escaped one, is no code span)."""
+    text = visible(line)
+    if "[TODO" not in text:
+        return []
+    if "`" in text:
+        tokens = _parser().parseInline(text)
+        text = "".join(c.content for t in tokens for c in t.children or () if c.type == "text")
+    return PLACEHOLDER.findall(text)
 
 
 # --- the quick reading ------------------------------------------------------------------------
@@ -118,7 +150,7 @@ def _spans(text: str) -> list[_Span] | None:
         if match[1]:  # <!-- : up to the end of the first line that holds -->
             close = text.find("-->", match.start())
             end = len(text) if close < 0 else _line_end(text, close)
-            hidden = _COMMENTS.sub("", text[match.start() : end]).strip()
+            hidden = visible(text[match.start() : end]).strip()
             spans.append(_Span(match.start(), end, TEXT if hidden else COMMENT))
             continue
         opening, info = match[2], match[3]
@@ -139,10 +171,6 @@ def _line_end(text: str, position: int) -> int:
     return len(text) if end < 0 else end
 
 
-def _inside(spans: list[_Span], position: int) -> _Span | None:
-    return next((span for span in spans if span.start <= position < span.end), None)
-
-
 def _quick_headings(body: str) -> list[Line] | None:
     """The top-level headings, read with regular expressions alone (many times quicker than
     :func:`outline`); None: ask outline."""
@@ -150,12 +178,15 @@ def _quick_headings(body: str) -> list[Line] | None:
     spans = _spans(text)
     if spans is None:
         return None
-    out, line, seen = [], 0, 0
-    for m in _ATX.finditer(text):
-        if _inside(spans, m.start()) is None:
-            line += text.count("\n", seen, m.start())
-            seen = m.start()
-            out.append(Line(line, HEADING, len(m[1]), _heading_text(m[2])))
+    out, line, seen, next_span = [], 0, 0, 0
+    for m in _ATX.finditer(text):  # headings and spans are both in order: walk them together
+        while next_span < len(spans) and spans[next_span].end <= m.start():
+            next_span += 1
+        if next_span < len(spans) and spans[next_span].start <= m.start():
+            continue  # inside a comment or a fence
+        line += text.count("\n", seen, m.start())
+        seen = m.start()
+        out.append(Line(line, HEADING, len(m[1]), _heading_text(m[2])))
     return out
 
 
@@ -165,8 +196,10 @@ def _quick(body: str) -> list[Line] | None:
     if spans is None:
         return None
     kinds: dict[int, str] = {}
-    for span in spans:
-        first = text.count("\n", 0, span.start)
+    first, seen = 0, 0
+    for span in spans:  # in order: count the lines between them once
+        first += text.count("\n", seen, span.start)
+        seen = span.start
         last = first + text.count("\n", span.start + 1, span.end)
         kinds.update((n, span.kind) for n in range(first, last + 1))
     out = []
@@ -207,7 +240,7 @@ def _parser() -> MarkdownIt:
 
 def _parsed(body: str) -> list[Line]:
     tokens = _parser().parse(body)
-    source = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source = source_lines(body)
     out: list[Line] = []
     for index, token in enumerate(tokens):
         if token.level != 0 or token.map is None or token.type.endswith("_close"):
@@ -221,7 +254,7 @@ def _parsed(body: str) -> list[Line]:
             kind = BREAK
         elif token.type in ("fence", "code_block"):
             kind = CODE
-        elif token.type == "html_block" and not _COMMENTS.sub("", token.content).strip():
+        elif token.type == "html_block" and not visible(token.content).strip():
             kind = COMMENT
         else:
             kind = TEXT

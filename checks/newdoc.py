@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any, NamedTuple
 
-from checks import document, fill, kinds, tree
-from checks.document import DocumentError
+from checks import document, fill, kinds
 from checks.errors import OpsError
-from checks.project import Project
+from checks.kinds import severity_problem
 from checks.resources import templates_dir
+from checks.rules.records import Records
 
 _TITLES = {
     "incident": "{id}: {title}",
@@ -35,29 +34,19 @@ class Options(NamedTuple):
     person: str | None = None  # reviewer, facilitator or author
 
 
-def records(root: Path, project: str, kind: str) -> list[tuple[Path, dict[str, Any]]]:
-    """The readable records of one kind, as checks.tree enumerates them (unreadable ones are
-    ops validate's business)."""
-    out: list[tuple[Path, dict[str, Any]]] = []
-    for target in tree.records(root, project, kind):
-        path = root / target.rel
-        try:
-            out.append((path, document.parse_front_matter(document.read_text(path)).data))
-        except (DocumentError, OSError):
-            continue
-    return out
-
-
-def values(root: Path, project: Project, kind: str, opts: Options) -> dict[str, Any]:
-    """The front matter values to set for a new ``kind`` document."""
+def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
+    """The front matter values to set for a new ``kind`` document of the project of ``recs``."""
+    project = recs.project
     day = opts.date.isoformat()
     person = opts.person or project.owners[0]
     common: dict[str, Any] = {"kind": kind, "project": project.slug}
     if kind == "incident":
         if not opts.title or not opts.severity:
             raise OpsError("a new incident needs --title and --severity")
-        _check_severity(project, opts.severity)
-        existing = [str(d.get("id")) for _, d in records(root, project.slug, "incident")]
+        problem = severity_problem(opts.severity, project.severity_scale)
+        if problem is not None:
+            raise OpsError(f"--severity {problem} (ops/{project.slug}/project.yaml)")
+        existing = [str(r.data.get("id")) for r in recs.of("incident")]
         ident = opts.ident or fill.next_id(existing, f"INC-{opts.date.year}-")
         started = opts.started or f"{day}T00:00:00Z"
         return {
@@ -72,7 +61,7 @@ def values(root: Path, project: Project, kind: str, opts: Options) -> dict[str, 
     if kind == "postmortem":
         if not opts.incident:
             raise OpsError("a new postmortem needs --incident ID (an incident of the project)")
-        incident = _incident(root, project.slug, opts.incident)
+        incident = _incident(recs, opts.incident)
         return {
             **common,
             "incident": opts.incident,
@@ -98,34 +87,31 @@ def values(root: Path, project: Project, kind: str, opts: Options) -> dict[str, 
             **common,
             "date": day,
             "reviewer": person,
-            "findings": _carried_findings(root, project.slug, day),
+            "findings": _carried_findings(recs, day),
         }
     raise OpsError(f"{kind} documents are generated (ops slo), not created with ops new")
 
 
-def _check_severity(project: Project, severity: str) -> None:
-    if severity not in project.severity_scale:
-        raise OpsError(
-            f"--severity {severity!r} is not in the severity_scale of "
-            f"ops/{project.slug}/project.yaml ({', '.join(project.severity_scale)})"
-        )
-
-
-def _incident(root: Path, project: str, ident: str) -> dict[str, Any]:
-    for _, data in records(root, project, "incident"):
+def _incident(recs: Records, ident: str) -> dict[str, Any]:
+    for record in recs.of("incident"):
+        data = record.data
         if data.get("id") == ident:
             if not isinstance(data.get("title"), str) or not isinstance(data.get("severity"), str):
                 raise OpsError(f"incident {ident} has no valid title or severity; fix it first")
             return data
-    raise OpsError(f"no incident {ident} in ops/{project}/incidents/ (ops new incident first)")
+    slug = recs.project.slug
+    raise OpsError(f"no incident {ident} in ops/{slug}/incidents/ (ops new incident first)")
 
 
-def _carried_findings(root: Path, project: str, day: str) -> list[dict[str, Any]]:
+def _carried_findings(recs: Records, day: str) -> list[dict[str, Any]]:
     """Open and accepted findings of the newest earlier log, carried forward for review."""
-    earlier = [(p, d) for p, d in records(root, project, "security-log") if p.stem < day]
+    earlier = sorted(
+        (r for r in recs.of("security-log") if r.rel.rsplit("/", 1)[-1][:-3] < day),
+        key=lambda r: r.rel,
+    )
     if not earlier:
         return []
-    findings = earlier[-1][1].get("findings")
+    findings = earlier[-1].data.get("findings")
     if not isinstance(findings, list):
         return []
     return [f for f in findings if isinstance(f, dict) and f.get("status") in ("open", "accepted")]

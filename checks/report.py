@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
-from checks.findings import Finding, printable, sort_key
+from checks.findings import Finding, counted, printable, sort_key
 
 FORMATS = ("text", "json", "markdown")
 
@@ -24,15 +24,15 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def count_line(findings: Sequence[Finding], checked: int, noun: str) -> str:
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    errors = sum(counted(f) for f in findings if f.severity == "error")
+    warnings = sum(1 for f in findings if f.severity == "warning")
     files = len({f.path for f in findings if f.severity == "error"})
     plural = "" if checked == 1 else "s"
     if not errors:
         extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
         return f"{checked} {noun}{plural} checked: all valid{extra}"
     return (
-        f"{checked} {noun}{plural} checked: {errors} error{'s' if errors != 1 else ''}"
+        f"{checked} {noun}{plural} checked: {errors:,} error{'s' if errors != 1 else ''}"
         f" in {files} file{'s' if files != 1 else ''}"
         + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
     )
@@ -58,12 +58,12 @@ def write_text(findings: Sequence[Finding], stream: TextIO, checked: int, noun: 
 
 
 def write_json(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
-    errors = [f for f in findings if f.severity == "error"]
+    errors = sum(counted(f) for f in findings if f.severity == "error")
     doc = {
         "ok": not errors,
         "checked": checked,
-        "errors": len(errors),
-        "warnings": len(findings) - len(errors),
+        "errors": errors,
+        "warnings": sum(1 for f in findings if f.severity == "warning"),
         "findings": [f.to_json() for f in sorted(findings, key=sort_key)],
     }
     stream.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")

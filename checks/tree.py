@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checks.findings import Finding
-from checks.kinds import BY_FOLDER, BY_TEMPLATE, KINDS, PROJECT_FILE, is_slug
+from checks.kinds import BY_FOLDER, BY_TEMPLATE, PROJECT_FILE, is_slug
 
 README = "README.md"
 KEEP_FILES = frozenset({".gitkeep", ".keep"})
@@ -77,9 +77,6 @@ class Tree(NamedTuple):
     problems: list[Finding]
     projects: list[str]  # every folder under ops/ that is a project (project.yaml or not)
 
-    def of_project(self, project: str) -> list[Target]:
-        return [t for t in self.targets if t.project == project]
-
 
 # --- what one path is -------------------------------------------------------------------------
 
@@ -93,7 +90,10 @@ def shown_name(name: str) -> str | None:
     if any("\udc80" <= c <= "\udcff" for c in name):
         return "file name is not valid UTF-8"
     if not name.isprintable():
-        return "file name holds control characters (a newline, a tab, an escape...)"
+        return (
+            "file name holds characters that cannot be shown or typed (a newline, a tab, an "
+            "escape, an invisible space...)"
+        )
     return None
 
 
@@ -160,8 +160,10 @@ def _top(rel: str, name: str, what: str) -> Place:
 def _in_project(parts: tuple[str, ...], rel: str, what: str) -> Place:
     project, name = parts[1], parts[-1]
     if len(parts) == 3:
-        if name == PROJECT_FILE and what == "file":
-            return Target(rel, "project", None, project)
+        if name == PROJECT_FILE:
+            if what == "file":
+                return Target(rel, "project", None, project)
+            return _problem(rel, f"is a folder; {PROJECT_FILE} is the project's settings file")
         if name == README and what == "file":
             return Known(rel, "readme", project)
         if what == "dir":
@@ -170,6 +172,12 @@ def _in_project(parts: tuple[str, ...], rel: str, what: str) -> Place:
     folder = parts[2]
     if len(parts) == 4 and folder in BY_FOLDER:
         return _in_record_folder(rel, project, folder, name, what)
+    if folder in BY_FOLDER and what != "dir":  # deeper: in a subfolder of a record folder
+        return _problem(
+            rel,
+            f"records sit directly in ops/{project}/{folder}/, not in a subfolder: move it to "
+            f"ops/{project}/{folder}/{name}",
+        )
     if len(parts) == 4 and folder in (CALENDAR, OPENSLO) and what == "file":
         return _in_generated_folder(rel, project, folder, name)
     if what == "dir":
@@ -213,14 +221,16 @@ def _in_generated_folder(rel: str, project: str, folder: str, name: str) -> Plac
 
 def _misplaced(rel: str, project: str, folder: str | None, name: str) -> Finding:
     """A file in no known place, with a guess at where it belongs."""
+    if folder is None and name in BY_FOLDER:
+        return _problem(rel, f"is a file where the folder {name}/ belongs; make it a folder")
     guess = _guess_folder(folder) if folder is not None else None
     guess = guess or next((f for pattern, f in _BY_NAME if pattern.match(name)), None)
     if guess is not None:
         label = _PLURAL[BY_FOLDER[guess].name]
         where = f"{label} live in ops/{project}/{guess}/"
     else:
-        folders = ", ".join(f"{f}/" for f in BY_FOLDER)
-        where = f"records live in ops/{project}/ {folders} (and project.yaml)"
+        folders = ",".join(BY_FOLDER)
+        where = f"records live in ops/{project}/{{{folders}}}/ (and project.yaml)"
     return _problem(rel, f"is not in a known folder; {where}")
 
 
@@ -318,9 +328,9 @@ def scan(root: Path, under: tuple[str, ...] = ("ops",)) -> Tree:
             problems.append(found)
         elif found.project is not None:
             projects.append(found.project)
-    for project in projects:
-        if not any(t.role == "project" and t.project == project for t in targets):
-            problems.append(missing_project_file(project))
+    have = {t.project for t in targets if t.role == "project"}
+    have |= {p.path.split("/")[1] for p in problems if p.path.endswith("/" + PROJECT_FILE)}
+    problems += [missing_project_file(project) for project in projects if project not in have]
     return Tree(targets, known, sorted(problems), projects)
 
 
@@ -351,13 +361,3 @@ def obstacle(root: Path, rel: str) -> Finding | None:
 
 def scan_project(root: Path, project: str) -> Tree:
     return scan(root, ("ops", project))
-
-
-def templates(root: Path) -> list[Target]:
-    return [t for t in scan(root, ("templates",)).targets]
-
-
-def records(root: Path, project: str, kind: str) -> list[Target]:
-    """One project's documents of one kind, as every command sees them."""
-    folder = KINDS[kind].folder
-    return [t for t in scan(root, ("ops", project, folder)).targets if t.kind == kind]

@@ -189,6 +189,10 @@ def _check_key_types(node: MappingNode) -> None:
 
 def _refused(node: Node) -> YamlProblem:
     tag = str(node.tag)
+    if tag == _YAML + "value":  # YAML 1.1 reads a bare '=' as a "value key"
+        return YamlProblem(
+            node.start_mark.line, "YAML error: a bare '=' is special in YAML; quote it: '='"
+        )
     shown = "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
     return YamlProblem(
         node.start_mark.line,

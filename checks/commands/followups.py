@@ -47,12 +47,7 @@ def run(args: argparse.Namespace) -> int:
     project = projects.load(root, args.project)
     as_of = dates.as_of(args)
     recs = records.load(root, project)
-    if recs.unreadable:  # its action items would be skipped without a word
-        raise OpsError(
-            "cannot be read, so its action items cannot be synced; run: ops validate "
-            f"{recs.unreadable[0]}",
-            path=recs.unreadable[0],
-        )
+    recs.require_readable("followups sync")  # an item in a misplaced file would be skipped
     backlog = project.data.get("backlog", {})
     repository = backlog.get("github_repository")
     items = followups.todo(recs, as_of)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
-from checks.findings import Finding, sort_key
+from checks.findings import Finding, counted, sort_key
 from checks.report import markdown_cell
 
 if TYPE_CHECKING:
+    from checks.tree import Tree
     from checks.validation.engine import Selection
 
 EVIDENCE = "(evidence)"
@@ -36,7 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 REPOSITORY, TEMPLATES = "(repository)", "(templates)"
 
 
-def _selection(root: Path, wanted: str | None) -> tuple[list[str], Selection]:
+def _selection(root: Path, wanted: str | None) -> tuple[Tree, Selection]:
+    """The scan of what the gate judges (once: validate and the rules share it)."""
     from checks import tree
     from checks.project import check_slug
     from checks.validation import engine
@@ -47,11 +49,12 @@ def _selection(root: Path, wanted: str | None) -> tuple[list[str], Selection]:
         slug = check_slug(wanted)
         if tree.entry_type(str(root / "ops" / slug)) is None:
             raise OpsError(f"no project '{slug}': ops/{slug}/ does not exist")
-        return [slug], engine.projects(root, [slug])
+        found = tree.scan_project(root, slug)
+        return found, engine.Selection(found.targets, [], found.problems)
     found = tree.scan(root)
     if not found.projects and not found.problems:
         raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
-    return sorted(found.projects), engine.everything(root)
+    return found, engine.everything(root, found)
 
 
 def _group(findings: list[Finding], slugs: list[str]) -> dict[str, list[Finding]]:
@@ -77,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path(args.root)
     as_of = dates.as_of(args)
-    slugs, selection = _selection(root, args.project)
+    found, selection = _selection(root, args.project)
+    slugs = sorted(found.projects) if args.project is None else [args.project]
     results = _group(engine.check(root, selection).findings, slugs)
     for slug in slugs:
         try:
@@ -87,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
                 where = e.path or f"ops/{slug}/project.yaml"
                 results[slug].append(Finding(where, e.line or 1, None, e.message, rule="valid"))
             continue
-        results[slug] += rules.judge(records.load(root, project), settings.of(project), as_of)
+        recs = records.load(root, project, found)
+        results[slug] += rules.judge(recs, settings.of(project), as_of)
     evidence = [f._replace(rule="evidence") for f in verify(root, args.base)]
     if evidence:
         results[EVIDENCE] = evidence
@@ -98,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
 
 def counts(results: dict[str, list[Finding]]) -> tuple[int, int]:
     everything = [f for found in results.values() for f in found]
-    errors = sum(1 for f in everything if f.severity == "error")
-    return errors, len(everything) - errors
+    errors = sum(counted(f) for f in everything if f.severity == "error")
+    return errors, sum(1 for f in everything if f.severity == "warning")
 
 
 def summary(results: dict[str, list[Finding]], as_of: dt.date) -> str:
@@ -110,7 +115,7 @@ def summary(results: dict[str, list[Finding]], as_of: dt.date) -> str:
         extra = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
         return f"gate passed: {where}{extra}"
     return (
-        f"gate failed: {errors} error{'s' if errors != 1 else ''}, "
+        f"gate failed: {errors:,} error{'s' if errors != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''} in {where}"
     )
 

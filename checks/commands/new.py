@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from checks.evidence.record import check_writable, record
     from checks.kinds import KINDS
     from checks.paths import writable
+    from checks.rules import records
     from checks.validation.engine import check_before_writing
 
     root = Path(args.root)
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         args.window,
         args.person,
     )
-    name, text = newdoc.render(args.kind, newdoc.values(root, project, args.kind, opts))
+    recs = records.load(root, project)
+    recs.require_readable(f"ops new {args.kind}")  # a misplaced record would be missed
+    name, text = newdoc.render(args.kind, newdoc.values(recs, args.kind, opts))
     rel = f"ops/{project.slug}/{KINDS[args.kind].folder}/{name}"
     path = writable(root, rel)
     if path.exists() or path.is_symlink():

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     end = as_of + dt.timedelta(weeks=args.horizon_weeks)
     config = settings.of(project)
     recs = records.load(root, project)
+    recs.require_readable("ops retros")  # a misplaced postmortem would get a second one
     meetings = _with_documents(
         plan.retros(project.data, project.slug, as_of, end), recs, project.owners[0]
     ) + plan.reviews(recs, config, as_of)

@@ -34,6 +34,8 @@ def artefact_files(root: Path) -> list[str]:
     from checks import tree
 
     found = tree.scan(root)
+    if found.problems and found.problems[0].path == "ops":  # a link: no record is indexed
+        raise OpsError(found.problems[0].message, path="ops")
     paths = [t.rel for t in found.targets]
     paths += [k.rel for k in found.known if k.what in ("calendar", "openslo")]
     return sorted(paths)

@@ -7,6 +7,7 @@ import fcntl
 import getpass
 import json
 import os
+import stat
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -201,11 +202,18 @@ def encode(entry: dict[str, Any]) -> bytes:
 def append_locked(root: Path, entry: dict[str, Any]) -> None:
     """Append ``entry``; the caller holds :func:`locked`."""
     line = encode(entry)
-    path = root / RUN_LOG
+    path = writable(root, RUN_LOG)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as f:
-        f.seek(0, os.SEEK_END)
-        if f.tell() > 0:
+    try:  # never through a link (written in since the check above), never into a pipe
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        raise OpsError(f"cannot append: {e.strerror or e}", path=RUN_LOG) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise OpsError("is not a regular file (a pipe, socket or device?)", path=RUN_LOG)
+    with os.fdopen(fd, "r+b") as f:
+        if st.st_size > 0:
             f.seek(-1, os.SEEK_END)
             if f.read(1) != b"\n":
                 # A hand edit lost the final newline: end that line, never rewrite it.

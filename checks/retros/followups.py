@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from checks.github import GitHub
-from checks.rules.facts import CLOSED, action_items
+from checks.kinds import CLOSED
+from checks.rules.facts import action_items
 from checks.rules.records import Records
 
 LABEL = "ops-followup"
@@ -111,7 +112,7 @@ def open_issues(
             },
         )
         known[item.ident] = str(created["html_url"])
-        if item.status in ("done", "dropped"):  # the item is closed: so is its issue
+        if item.status in CLOSED:  # the item is closed: so is its issue
             reason = "completed" if item.status == "done" else "not_planned"
             api.call(
                 "PATCH",

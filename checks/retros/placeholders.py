@@ -39,7 +39,7 @@ def plan(
         if meeting.kind != "retro":
             continue
         opts = newdoc.Options(meeting.day, person=meeting.facilitator)
-        new = _new(project, "retro", newdoc.values(root, project, "retro", opts), root)
+        new = _new(project, "retro", newdoc.values(records, "retro", opts), root)
         if meeting.period is not None:  # the template shows an example period in a comment
             period = f"period: {{from: {meeting.period[0]}, to: {meeting.period[1]}}}"
             new = new._replace(text=_PERIOD.sub(period, new.text, count=1))
@@ -49,9 +49,7 @@ def plan(
             continue
         ident = str(item.incident.data.get("id"))
         opts = newdoc.Options(as_of, incident=ident)
-        out.append(
-            _new(project, "postmortem", newdoc.values(root, project, "postmortem", opts), root)
-        )
+        out.append(_new(project, "postmortem", newdoc.values(records, "postmortem", opts), root))
     fresh = [
         new for new in out if not (root / new.rel).exists() and not (root / new.rel).is_symlink()
     ]

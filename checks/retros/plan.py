@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from checks.dates import business_day_before
+from checks.dates import business_day_before, parse_date
 from checks.rules import facts
 from checks.rules.records import Records
 from checks.rules.settings import Settings
@@ -38,7 +38,8 @@ class Meeting(NamedTuple):
 
 def retro_days(cadence: dict[str, Any], until: dt.date) -> list[dt.date]:
     """Every retro day of the series up to ``until`` (exclusive)."""
-    first = dt.date.fromisoformat(cadence["first"])
+    first = parse_date(cadence["first"])
+    assert first is not None  # project.yaml passed its schema
     weekday = WEEKDAYS.index(cadence["weekday"])
     first += dt.timedelta(days=(weekday - first.weekday()) % 7)  # the series' first real day
     step = dt.timedelta(weeks=cadence["every_weeks"])
@@ -52,7 +53,8 @@ def retro_days(cadence: dict[str, Any], until: dt.date) -> list[dt.date]:
 def on_call(oncall: dict[str, Any] | None, day: dt.date) -> str | None:
     if not oncall:
         return None
-    start = dt.date.fromisoformat(oncall["start"])
+    start = parse_date(oncall["start"])
+    assert start is not None  # project.yaml passed its schema
     if day < start:
         return None
     rotation = oncall["rotation"]

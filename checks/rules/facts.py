@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from checks.dates import Week, add_business_days, as_date, parse_instant, week_from
+from checks.dates import Week, add_business_days, as_date, local_date, week_from
+from checks.kinds import CLOSED, is_finished
 from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
 
-CLOSED = ("done", "dropped")
 OPEN_INCIDENT = ("open", "mitigated")
 
 
@@ -22,11 +22,13 @@ def listed(value: object) -> list[object]:
 
 
 class Current(NamedTuple):
-    """A finding as the newest security log that names it records it."""
+    """A finding as the newest security log that names it records it, and the first day any
+    log says it was discovered (a later log cannot move the SLA clock)."""
 
     record: Record
     position: int
     finding: dict[str, object]
+    discovered: dt.date | None
 
     @property
     def line(self) -> int:
@@ -49,7 +51,12 @@ def current_findings(records: Records, as_of: dt.date) -> dict[str, Current]:
             continue
         for index, finding in enumerate(listed(record.data.get("findings"))):
             if isinstance(finding, dict) and isinstance(finding.get("id"), str):
-                current[finding["id"]] = Current(record, index, finding)
+                ident = finding["id"]
+                dates = [as_date(finding.get("discovered"))]
+                if ident in current:
+                    dates.append(current[ident].discovered)
+                first = min((d for d in dates if d is not None), default=None)
+                current[ident] = Current(record, index, finding, first)
     return current
 
 
@@ -66,7 +73,7 @@ def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Ou
     for current in current_findings(records, as_of).values():
         finding = current.finding
         sla = settings.sla_days(str(finding.get("severity")))
-        discovered = as_date(finding.get("discovered"))
+        discovered = current.discovered
         if sla is None or discovered is None:
             continue
         age = (as_of - discovered).days
@@ -116,12 +123,11 @@ def postmortems_due(records: Records, settings: Settings, as_of: dt.date) -> lis
     for incident in records.of("incident"):
         data = incident.data
         severity = str(data.get("severity"))
-        resolved_at = parse_instant(data.get("resolved"))
-        if data.get("status") != "resolved" or resolved_at is None:
+        resolved = local_date(data.get("resolved"), settings.timezone)
+        if data.get("status") != "resolved" or resolved is None:
             continue
         if not isinstance(data.get("id"), str) or not settings.needs_postmortem(severity):
             continue
-        resolved = resolved_at.astimezone(settings.timezone).date()
         if resolved > as_of:
             continue
         due = add_business_days(resolved, settings.postmortem_due_days(severity))
@@ -135,24 +141,24 @@ def postmortems_due(records: Records, settings: Settings, as_of: dt.date) -> lis
 class Open(NamedTuple):
     incident: Record
     status: str  # open or mitigated
-    started: dt.date  # UTC
+    started: dt.date  # the team's local date
     age: int  # whole days from the day it started to the date judged
 
 
-def open_incidents(records: Records, as_of: dt.date) -> list[Open]:
+def open_incidents(records: Records, settings: Settings, as_of: dt.date) -> list[Open]:
     """Incidents still open or mitigated on ``as_of`` (one resolved later was open then)."""
     out = []
     for incident in records.of("incident"):
         data = incident.data
-        started = parse_instant(data.get("started"))
-        if started is None or started.date() > as_of:
+        started = local_date(data.get("started"), settings.timezone)
+        if started is None or started > as_of:
             continue
-        resolved = parse_instant(data.get("resolved"))
+        resolved = local_date(data.get("resolved"), settings.timezone)
         status = data.get("status")
-        if status == "resolved" and resolved is not None and resolved.date() > as_of:
+        if status == "resolved" and resolved is not None and resolved > as_of:
             status = "open"
         if status in OPEN_INCIDENT:
-            out.append(Open(incident, str(status), started.date(), (as_of - started.date()).days))
+            out.append(Open(incident, str(status), started, (as_of - started).days))
     return out
 
 
@@ -181,12 +187,7 @@ class Item(NamedTuple):
     @property
     def needs_tracker(self) -> bool:
         """Items of published postmortems and held retros link to a backlog issue."""
-        status = self.record.data.get("status")
-        return (
-            status == "published"
-            if self.record.data.get("kind") == "postmortem"
-            else status == "held"
-        )
+        return is_finished(self.record.data.get("kind"), self.record.data)
 
 
 def action_items(records: Records, as_of: dt.date) -> list[Item]:

@@ -10,6 +10,8 @@ from typing import Any
 from checks import document, kinds, tree
 from checks.dates import as_date
 from checks.document import Document, DocumentError
+from checks.errors import OpsError
+from checks.findings import Finding
 from checks.project import Project
 
 
@@ -33,7 +35,23 @@ class Record:
 class Records:
     project: Project
     by_kind: dict[str, list[Record]] = field(default_factory=dict)
-    unreadable: list[str] = field(default_factory=list)  # reported by ops validate
+    # Files of the project that are no readable record (misplaced, links, unreadable): what
+    # ops validate reports. The gate fails on them; commands that write refuse to.
+    problems: list[Finding] = field(default_factory=list)
+
+    def require_readable(self, what: str) -> None:
+        """Refuse (OpsError) to ``what`` while a file of the project is a problem: a record in
+        the wrong place would be missed (a second postmortem written, an item not synced)."""
+        if not self.problems:
+            return
+        first, more = self.problems[0], len(self.problems) - 1
+        others = f" (and {more} more)" if more else ""
+        raise OpsError(
+            f"{first.message}{others}; {what} reads every record of the project, so it stops "
+            f"here: run ops validate ops/{self.project.slug}",
+            path=first.path,
+            line=first.line,
+        )
 
     def of(self, kind: str) -> list[Record]:
         return self.by_kind.get(kind, [])
@@ -48,18 +66,23 @@ class Records:
         return f"ops/{self.project.slug}/{kinds.PROJECT_FILE}"
 
 
-def load(root: Path, project: Project) -> Records:
-    """Every record of the project, as checks.tree enumerates them; those that cannot be read
-    are listed as unreadable (ops validate, which the gate runs, says why)."""
+def load(root: Path, project: Project, found: tree.Tree | None = None) -> Records:
+    """Every record of the project, as checks.tree enumerates them (``found``: a scan made
+    already), with the files that are problems: misplaced, or unreadable."""
+    found = found or tree.scan_project(root, project.slug)
+    prefix = f"ops/{project.slug}/"
     by_kind: dict[str, list[Record]] = {}
-    unreadable: list[str] = []
-    for target in tree.scan_project(root, project.slug).targets:
-        if target.role != "document" or target.kind is None:
+    problems = [p for p in found.problems if p.path.startswith(prefix)]
+    for target in found.targets:
+        if target.role != "document" or target.kind is None or target.project != project.slug:
             continue
         try:
             doc = document.parse_front_matter(document.read_text(root / target.rel))
-        except (DocumentError, OSError):
-            unreadable.append(target.rel)
+        except DocumentError as e:
+            problems.append(Finding(target.rel, e.line, None, e.message, rule="parse"))
+            continue
+        except OSError as e:
+            problems.append(Finding(target.rel, 1, None, f"cannot read: {e.strerror}", "parse"))
             continue
         by_kind.setdefault(target.kind, []).append(Record(target.rel, doc))
-    return Records(project, by_kind, unreadable)
+    return Records(project, by_kind, sorted(problems))

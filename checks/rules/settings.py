@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from checks.kinds import DEFAULT_THRESHOLD
 from checks.project import Project
 
 DEFAULT_DEPENDENCY_DAYS = 14
 DEFAULT_SECURITY_DAYS = 7
 DEFAULT_SLA = {"critical": 14, "high": 14}
-DEFAULT_THRESHOLD = "SEV2"
 DEFAULT_DUE_BUSINESS_DAYS = 5
 DEFAULT_STEADY_WEEKS = 4
 DEFAULT_MAX_OPEN_DAYS = 14

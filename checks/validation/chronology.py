@@ -6,7 +6,6 @@ since only the gate knows that date."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +27,7 @@ def check(kind: str, data: dict[str, Any]) -> list[tuple[Path, str]]:
         return list(_incident(data))
     out = list(_closed_items(kind, data))
     if kind == "postmortem":
-        out += _not_before(data, ("published",), "date", "the postmortem's date")
+        out += _not_before(data, ("published",), "date", "the postmortem's date", "")
     if kind == "security-log":
         out += _findings(data)
     return out
@@ -47,12 +46,14 @@ def _incident(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             )
 
 
-def _not_before(data: dict[str, Any], path: Path, key: str, what: str) -> list[tuple[Path, str]]:
+def _not_before(
+    data: dict[str, Any], path: Path, key: str, what: str, why: str
+) -> list[tuple[Path, str]]:
     value, limit = _at(data, path), parse_date(data.get(key))
     day = parse_date(value)
     if day is None or limit is None or day >= limit:
         return []
-    return [(path, f"{value} is before {what} ({limit}); fix the date")]
+    return [(path, f"{value} is before {what} ({limit}){why}; fix the date")]
 
 
 def _closed_items(kind: str, data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -67,7 +68,8 @@ def _closed_items(kind: str, data: dict[str, Any]) -> Iterator[tuple[Path, str]]
                 data,
                 ("action_items", index, "closed"),
                 "date",
-                f"the {kind}'s date: an item is not closed before its {kind} was written",
+                "the retro's date",
+                ": an item agreed at a retro is not closed before it",
             )
 
 
@@ -101,8 +103,3 @@ def _at(data: dict[str, Any], path: Path) -> object:
         else:
             value = value.get(part) if isinstance(value, dict) else None
     return value
-
-
-def local_date(instant: object, zone: dt.tzinfo) -> dt.date | None:
-    moment = parse_instant(instant)
-    return moment.astimezone(zone).date() if moment is not None else None

@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from checks.dates import parse_date
+from checks.dates import local_date, parse_date
 from checks.findings import Finding, json_path, shorten
-from checks.kinds import DEFAULT_SEVERITY_SCALE
+from checks.kinds import DEFAULT_SEVERITY_SCALE, DEFAULT_THRESHOLD, severity_problem
 from checks.tree import Target
-from checks.validation.chronology import local_date
 
 Facts = dict[str, Any]  # what the cross-document rules need to know of one file
 
@@ -47,6 +46,40 @@ def check_project(project: str, records: Sequence[Record], line: Lines) -> list[
     }
     out.extend(_postmortem_links(project, documents, unreadable, scale or (), line))
     out.extend(_postmortems_after_incidents(documents, _zone(config), line))
+    out.extend(_findings_across_logs(documents, line))
+    return out
+
+
+def _findings_across_logs(documents: Sequence[Record], line: Lines) -> list[Finding]:
+    """A security finding is named once per log, and its discovery date never moves: the SLA
+    clock runs from the first date any log gave it."""
+    first: dict[str, tuple[Target, object]] = {}
+    out = []
+    for target, facts in documents:  # in file order: security/<date>.md, oldest first
+        seen: set[str] = set()
+        for ident, discovered, path in facts.get("findings", []):
+            where = [*path, "discovered"]
+            if ident in seen:
+                message = f"{shorten(ident)} is named twice in this log; name it once"
+                out.append(
+                    Finding(target.rel, line(target, path), json_path(path), message, "unique")
+                )
+                continue
+            seen.add(ident)
+            if ident not in first:
+                first[ident] = (target, discovered)
+            elif discovered != first[ident][1]:
+                earlier, date = first[ident]
+                out.append(
+                    Finding(
+                        target.rel,
+                        line(target, where),
+                        json_path(where),
+                        f"{shorten(ident)} was discovered on {date} ({earlier.rel}); a finding's "
+                        f"discovery date never moves (its SLA runs from it): write {date} here",
+                        rule="chronology",
+                    )
+                )
     return out
 
 
@@ -54,7 +87,7 @@ def _zone(config: Facts | None) -> dt.tzinfo:
     """The project's time zone (UTC when project.yaml cannot say: the schema reports it)."""
     try:
         return ZoneInfo(str(config["timezone"])) if config and "timezone" in config else dt.UTC
-    except (ValueError, KeyError, ZoneInfoNotFoundError):
+    except (ValueError, KeyError, OSError, ZoneInfoNotFoundError):
         return dt.UTC
 
 
@@ -94,6 +127,18 @@ def _config(target: Target, config: Facts, scale: tuple[str, ...], line: Lines) 
     rel = target.rel
     out: list[Finding] = []
     threshold = config.get("threshold")
+    if threshold is None and DEFAULT_THRESHOLD not in scale:  # the rule would need no postmortem
+        out.append(
+            Finding(
+                rel,
+                line(target, ["severity_scale"]),
+                "$.severity_scale",
+                f"has no {DEFAULT_THRESHOLD}, the default of postmortem.required_at_or_above: set "
+                "postmortem.required_at_or_above to the level from which an incident needs a "
+                "postmortem",
+                rule="severity",
+            )
+        )
     if threshold and threshold[0] not in scale:
         out.append(
             Finding(
@@ -119,23 +164,14 @@ def _config(target: Target, config: Facts, scale: tuple[str, ...], line: Lines) 
 
 
 def _severities(documents: Sequence[Record], scale: tuple[str, ...], line: Lines) -> list[Finding]:
-    return [
-        Finding(
-            t.rel,
-            line(t, f["severity"][1]),
-            "$.severity",
-            f"{shorten(f['severity'][0])} is not in the project's severity_scale "
-            f"({', '.join(scale)}){_did_you_mean(f['severity'][0], scale)}",
-            rule="severity",
-        )
-        for t, f in documents
-        if "severity" in f and f["severity"][0] not in scale
-    ]
-
-
-def _did_you_mean(value: str, scale: tuple[str, ...]) -> str:
-    same = [level for level in scale if level.casefold() == value.strip().casefold()]
-    return f"; did you mean '{same[0]}'?" if same else ""
+    out = []
+    for t, f in documents:
+        problem = severity_problem(f["severity"][0], scale) if "severity" in f else None
+        if problem is not None:
+            out.append(
+                Finding(t.rel, line(t, f["severity"][1]), "$.severity", problem, rule="severity")
+            )
+    return out
 
 
 def _unique_incidents(documents: Sequence[Record], line: Lines) -> list[Finding]:

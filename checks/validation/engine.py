@@ -12,7 +12,7 @@ from typing import NamedTuple
 from checks import document, tree
 from checks.document import Document, DocumentError
 from checks.errors import OpsError
-from checks.findings import Finding
+from checks.findings import Finding, capped
 from checks.tree import Target
 from checks.validation import workers
 from checks.validation.cache import Cache, content_hash, signature, stat_key
@@ -40,21 +40,19 @@ class Result(NamedTuple):
 # --- what to check ----------------------------------------------------------------------------
 
 
-def everything(root: Path) -> Selection:
-    """All of ops/ and templates/: what ``ops validate`` checks when no path is given."""
-    ops, templates = tree.scan(root), tree.scan(root, ("templates",))
+def everything(root: Path, found: tree.Tree | None = None) -> Selection:
+    """All of ops/ and templates/: what ``ops validate`` checks when no path is given
+    (``found``: the scan of ops/, when the caller made it already)."""
+    ops, templates = found or tree.scan(root), tree.scan(root, ("templates",))
     return Selection(ops.targets + templates.targets, [], ops.problems + templates.problems)
 
 
 def projects(root: Path, slugs: Iterable[str]) -> Selection:
-    """Whole projects (``ops gate --project``)."""
-    requested: list[Target] = []
-    problems: list[Finding] = []
-    for slug in slugs:
-        found = tree.scan_project(root, slug)
-        requested += found.targets
-        problems += found.problems
-    return Selection(requested, [], problems)
+    """Whole projects (``ops gate --project``, ``ops exit-criteria``)."""
+    found = [tree.scan_project(root, slug) for slug in slugs]
+    return Selection(
+        [t for f in found for t in f.targets], [], [p for f in found for p in f.problems]
+    )
 
 
 def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset()) -> Selection:
@@ -85,7 +83,7 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
             problems.append(blocked)
             continue
         what = "file" if rel in virtual else tree.entry_type(str(root / rel))
-        if what is None:
+        if what is None or (raw.endswith("/") and what != "dir"):  # "file/" names no file
             problems.append(Finding(rel, 1, None, "no such file or directory", rule="input"))
         elif what == "dir":
             found = tree.scan(root, parts)
@@ -109,9 +107,22 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
 
 
 def _relative(root: Path, raw: str) -> str | None:
-    """``raw`` (relative to the current directory) as a posix path inside ``root``, or None."""
-    rel = os.path.relpath(os.path.abspath(raw), os.path.abspath(root)).replace(os.sep, "/")
-    return None if rel == ".." or rel.startswith("../") else rel
+    """``raw`` (relative to the current directory) as a posix path inside ``root``, or None.
+
+    A path through a symlink to the repository (a shell's logical working directory) is
+    inside it too; a symlink below the root is never resolved (checks.tree reports it)."""
+    absolute = os.path.abspath(raw)
+    rel = os.path.relpath(absolute, os.path.abspath(root))
+    if rel == ".." or rel.startswith(".." + os.sep):
+        real_root, ancestor = os.path.realpath(root), absolute
+        while os.path.dirname(ancestor) != ancestor:
+            ancestor = os.path.dirname(ancestor)
+            if os.path.realpath(ancestor) == real_root:
+                rel = os.path.relpath(absolute, ancestor)
+                break
+        else:
+            return None
+    return rel.replace(os.sep, "/")
 
 
 # --- checking ---------------------------------------------------------------------------------
@@ -186,7 +197,7 @@ def check(
         out.extend(results[target].findings)
     lines = Lines(root, contents)
     out.extend(_cross(everything_read, results, {t.rel for t in requested}, lines))
-    return Result(out, len(requested))
+    return Result(capped(out), len(requested))
 
 
 def validate(

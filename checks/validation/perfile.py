@@ -11,10 +11,11 @@ from typing import Any
 
 from checks import document, kinds, markdown, schemas
 from checks.document import Document, DocumentError
+from checks.errors import OpsError
 from checks.findings import Finding, json_path, shorten
 from checks.resources import templates_dir
 from checks.tree import Target
-from checks.validation import chronology, schema_errors
+from checks.validation import chronology, reports, schema_errors
 from checks.validation.crossdoc import Facts
 
 
@@ -25,8 +26,11 @@ def required_sections(kind: str) -> tuple[str, ...]:
     try:
         text = document.read_text(template)
         body = document.parse_front_matter(text).body
-    except (DocumentError, OSError):
-        return ()
+    except (DocumentError, OSError) as e:  # a broken install must not turn the check off
+        message = e.message if isinstance(e, DocumentError) else str(e.strerror)
+        raise OpsError(
+            f"cannot read the template ops checks sections with: {message}", path=str(template)
+        ) from None
     return tuple(markdown.headings(body))
 
 
@@ -56,6 +60,11 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
             Finding(rel, doc.line(path), json_path(path), message, rule="chronology")
             for path, message in chronology.check(target.kind, doc.data)
         )
+        if target.kind == "slo-report":
+            findings.extend(
+                Finding(rel, doc.line(path), json_path(path), message, rule="report")
+                for path, message in reports.check(doc.data)
+            )
     return findings, _facts(target, doc)
 
 
@@ -121,7 +130,7 @@ def _sections(target: Target, doc: Document) -> list[Finding]:
         for name in required
         if name not in present
     ]
-    if target.role == "document" and _finished(target.kind, doc.data):
+    if target.role == "document" and kinds.is_finished(target.kind, doc.data):
         out += _unwritten(target, doc, required)
     return out
 
@@ -131,16 +140,10 @@ def _near(name: str, present: list[str]) -> str:
     return f"; found '## {like[0]}': write the heading as the template does" if like else ""
 
 
-def _finished(kind: str, data: dict[str, Any]) -> bool:
-    """A document whose sections must be written: a published postmortem, a held retro."""
-    status = data.get("status")
-    return (kind, status) in (("postmortem", "published"), ("retro", "held"))
-
-
 def _unwritten(target: Target, doc: Document, required: tuple[str, ...]) -> list[Finding]:
     """Required sections left empty, or still holding the template's [TODO: ...] text."""
     what = "a published postmortem" if target.kind == "postmortem" else "a held retro"
-    body_lines = doc.body.split("\n")
+    body_lines = markdown.source_lines(doc.body)
     out = []
     for section in markdown.sections(markdown.outline(doc.body)):
         if section.level != 2 or section.name not in required:
@@ -195,7 +198,7 @@ def _facts(target: Target, doc: Document) -> Facts:
         if isinstance(data.get("timezone"), str):
             facts["timezone"] = data["timezone"]
         return facts
-    for key in ("id", "incident", "severity", "title", "date", "started"):
+    for key in ("id", "incident", "severity", "date", "started"):
         found = _value(doc, key)
         if found is not None:
             facts[key] = found
@@ -210,5 +213,12 @@ def _facts(target: Target, doc: Document) -> Facts:
             [item["closed"], ["action_items", i, "closed"]]
             for i, item in enumerate(items)
             if isinstance(item, dict) and isinstance(item.get("closed"), str)
+        ]
+    found = data.get("findings")
+    if isinstance(found, list):
+        facts["findings"] = [
+            [f["id"], f.get("discovered"), ["findings", i]]
+            for i, f in enumerate(found)
+            if isinstance(f, dict) and isinstance(f.get("id"), str)
         ]
     return facts

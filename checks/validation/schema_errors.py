@@ -24,7 +24,7 @@ _TYPE_NAMES = {
     "null": "null",
 }
 
-_FORMAT_NAMES = {"x-iana-timezone": "time zone", "uri": "URL"}
+_FORMAT_NAMES = {"x-iana-timezone": "time zone", "uri": "URL", "x-iso-week": "ISO week"}
 
 
 def describe(value: Any) -> str:
@@ -49,7 +49,7 @@ def _xmsg(error: ValidationError) -> str | None:
     return None
 
 
-MAX_PER_FILE = 50  # a file with more problems than this shows the first ones and a count
+MAX_PER_FILE = 40  # explained at most, then counted (findings.capped caps a whole file at 50)
 MAX_ERRORS = 10_000  # jsonschema's errors read at most, so that a hostile file stays quick
 
 

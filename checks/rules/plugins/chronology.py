@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from checks.dates import end_of, latest_local_date, parse_date, parse_instant
 from checks.findings import Finding, json_path
+from checks.kinds import CLOSED, is_finished
 from checks.rules.facts import listed
 from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
@@ -43,12 +44,12 @@ def _past_values(kind: str, record: Record) -> Iterator[tuple[Path, object, bool
     data = record.data
     for key, instant in PAST.get(kind, ()):
         yield (key,), data.get(key), instant
-    if kind == "retro" and data.get("status") == "held":
+    if kind == "retro" and is_finished(kind, data):
         yield ("date",), data.get("date"), False
     if kind == "slo-report":
         yield ("end",), data.get("end"), True
     for index, item in enumerate(listed(data.get("action_items"))):
-        if isinstance(item, dict) and item.get("status") in ("done", "dropped"):
+        if isinstance(item, dict) and item.get("status") in CLOSED:
             yield ("action_items", index, "closed"), item.get("closed"), False
     for index, finding in enumerate(listed(data.get("findings"))):
         if isinstance(finding, dict):

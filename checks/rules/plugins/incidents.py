@@ -14,7 +14,7 @@ from checks.rules.settings import WARN_DAYS_BEFORE_STALE, Settings
 def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
     out = []
     limit = settings.max_open_days
-    for found in open_incidents(records, as_of):
+    for found in open_incidents(records, settings, as_of):
         left = limit - found.age
         if left > WARN_DAYS_BEFORE_STALE:
             continue

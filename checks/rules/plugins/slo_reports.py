@@ -10,15 +10,21 @@ from checks.rules.facts import slo_weeks
 from checks.rules.records import Records
 from checks.rules.settings import Settings
 
+SHOWN = 10  # missing weeks named one by one; the rest are counted
+
 
 def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
     reports = slo_weeks(records)
     if not reports:
         return []
     last = last_complete_week(as_of)
-    week, out = min(reports), []
+    week, more, first_hidden = min(reports), 0, None
+    out: list[Finding] = []
     while week <= last:
-        if week not in reports:
+        if week not in reports and len(out) >= SHOWN:
+            more += 1
+            first_hidden = first_hidden or week
+        elif week not in reports:
             sunday = week.end - dt.timedelta(days=1)
             write = f"ops slo --project {settings.slug} --week {week.label}"
             just_ended = week == last and as_of == week.end.date()
@@ -34,4 +40,14 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
                 )
             )
         week = week.next()
+    if first_hidden is not None:
+        out.append(
+            Finding(
+                f"ops/{settings.slug}/slo/{first_hidden.label}.md",
+                1,
+                None,
+                f"... and {more:,} more complete weeks without a report, up to {last.label}",
+                rule="slo-reports",
+            )
+        )
     return out
