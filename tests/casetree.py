@@ -75,7 +75,7 @@ def _part(part: str | dict[str, Any]) -> str:
     if isinstance(part, str):
         return part
     if part.get("numbered"):  # "k{i}: 1\n" times 3 -> k0, k1, k2
-        return "".join(part["repeat"].format(i=i) for i in range(part["times"]))
+        return "".join(part["repeat"].replace("{i}", str(i)) for i in range(part["times"]))
     return str(part["repeat"] * part["times"])
 
 

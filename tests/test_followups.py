@@ -320,9 +320,9 @@ def test_a_document_that_cannot_be_read_is_not_skipped_silently(
         retro.read_text().replace("status: scheduled", "status: scheduled\nstatus: held")
     )
     assert sync(repo, "--dry-run") == 2
-    assert (
-        f"{RETRO}: cannot be read, so its action items cannot be synced" in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert f"{RETRO}:6: duplicate key 'status' (first on line 5)" in err
+    assert "followups sync reads every record of the project, so it stops here" in err
 
 
 def test_a_secondary_rate_limit_is_recognised_by_its_message(
