@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     server_dir.mkdir(parents=True)
     server = promserver.start(server_dir)
     try:
-        env["PROMETHEUS_URL"] = server.url
+        env["OPS_PROMETHEUS_URL"] = server.url
         six = [str(OPS), "slo", "--project", "bench", "--week", "2026-W43"]
         run(six, repo, env)  # untimed: writes the report
         six_runs = [run(six, repo, env)[0] for _ in range(args.repeat)]

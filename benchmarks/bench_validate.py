@@ -352,8 +352,8 @@ metrics:
   mock:
     seed: {p.slug}
   prometheus:
-    url_env: PROMETHEUS_URL
-    bearer_token_env: PROMETHEUS_TOKEN
+    url_env: OPS_PROMETHEUS_URL
+    bearer_token_env: OPS_PROMETHEUS_TOKEN
     timeout_seconds: 30
 
 slos:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from checks.secrets import redact
+
 
 class Finding(NamedTuple):
     path: str
@@ -43,8 +45,9 @@ def shown_path(path: str) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with every character that is not printable escaped: one line, no terminal
+    """``text`` as ops prints it: no secret it read (checks.secrets), one line, no terminal
     control sequence, nothing that cannot be written as UTF-8."""
+    text = redact(text)
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escaped(c) for c in text)

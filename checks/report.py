@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -36,6 +37,11 @@ def count_line(findings: Sequence[Finding], checked: int, noun: str) -> str:
         f" in {files} file{'s' if files != 1 else ''}"
         + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
     )
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """Print a line for people: through :func:`printable`, like every message ops prints."""
+    print(printable(text), file=stream or sys.stdout)
 
 
 def markdown_cell(text: str) -> str:

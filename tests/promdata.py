@@ -274,7 +274,7 @@ timezone: Europe/Berlin
 metrics:
   source: prometheus
   prometheus:
-    url_env: PROMETHEUS_URL
+    url_env: OPS_PROMETHEUS_URL
     timeout_seconds: 10
 slos:
   - name: availability

@@ -12,6 +12,7 @@ from fakehttp import FakeServer, Request, answer
 from checks.main import main
 
 TOKEN = "ghp_followups_token_not_real"
+BOT = {"login": "ops-bot"}  # the account the token acts as
 POSTMORTEM = "ops/shop/postmortems/2026-01-07-INC-2026-001.md"
 RETRO = "ops/shop/retros/2026-01-08.md"
 
@@ -28,9 +29,11 @@ class FakeIssues:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return answer(401, {"message": "Bad credentials"})
         base = "/repos/acme/shop/issues"
+        if request.method == "GET" and request.path == "/user":
+            return answer(200, BOT)
         if request.method == "GET" and request.path == base:
             label = request.query.get("labels", [None])[0]
-            found = [i for i in self.issues if label is None or label in i["labels"]]  # type: ignore[operator]
+            found = [i for i in self.issues if label is None or {"name": label} in i["labels"]]  # type: ignore[operator]
             return answer(200, found)
         if request.method == "POST" and request.path == base:
             if self.fail_after is not None and len(self.issues) >= self.fail_after:
@@ -42,8 +45,9 @@ class FakeIssues:
                 "html_url": f"https://github.com/acme/shop/issues/{number}",
                 "title": body["title"],
                 "body": body["body"],
-                "labels": body["labels"],
+                "labels": [{"name": name} for name in body["labels"]],
                 "state": "open",
+                "user": BOT,
             }
             self.issues.append(issue)
             return answer(201, issue)
@@ -84,6 +88,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         .replace("    status: done\n    closed: 2026-01-11\n", "    status: open\n")
     )
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")  # as in GitHub Actions
     return root
 
 
@@ -117,7 +122,7 @@ def test_issues_are_opened_once_and_linked_changing_nothing_else(
         "[shop] Alert on 5xx ratio",
         "[shop] Write the deploy runbook",
     ]
-    assert fake.issues[0]["labels"] == ["ops-followup", "reliability"]
+    assert fake.issues[0]["labels"] == [{"name": "ops-followup"}, {"name": "reliability"}]
     assert "<!-- ops-followup project=shop item=INC-2026-001-A2 -->" in str(fake.issues[0]["body"])
     assert f"https://github.com/acme/shop/blob/HEAD/{POSTMORTEM}" in str(fake.issues[0]["body"])
     assert (
@@ -300,7 +305,7 @@ def test_a_429_is_a_rate_limit(
 
 
 def test_the_client_follows_pages() -> None:
-    from checks.github import GitHub, pool
+    from checks.github import GitHub
 
     def pages(request: Request):  # type: ignore[no-untyped-def]
         page = int(request.query.get("page", ["1"])[0])
@@ -308,7 +313,7 @@ def test_the_client_follows_pages() -> None:
         return answer(200, [{"number": page}], Link=link)
 
     with FakeServer(pages) as server:
-        api = GitHub(pool(), server.url, TOKEN, "acme/shop")
+        api = GitHub(server.url, TOKEN, "acme/shop")
         assert [i["number"] for i in api.pages("/repos/acme/shop/issues?per_page=1")] == [1, 2]
 
 

@@ -31,6 +31,7 @@ slos:
 """
 TOKEN = "ghp_not_a_real_token_0123456789"
 WEBHOOK_SECRET = "T000/B000/XXXXsecretXXXX"
+BOT = {"login": "ops-bot"}  # the account the token acts as
 
 
 class FakeGitHub:
@@ -48,17 +49,25 @@ class FakeGitHub:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return answer(401, {"message": "Bad credentials"})
         base = "/repos/acme/shop/issues"
+        if request.method == "GET" and request.path == "/user":
+            return answer(200, BOT)
         if request.method == "GET" and request.path == base:
             wanted = request.query.get("labels", [""])[0]
-            return answer(200, [i for i in self.issues if wanted in i["labels_names"]])  # type: ignore[operator]
+            found = [i for i in self.issues if {"name": wanted} in i["labels"]]  # type: ignore[operator]
+            return answer(200, found)
         if request.method == "POST" and request.path == base:
             body = request.json()
             number = len(self.issues) + 1
-            self.issues.append(
-                {"number": number, "title": body["title"], "labels_names": body["labels"]}
-            )
+            issue = {
+                "number": number,
+                "title": body["title"],
+                "labels": [{"name": name} for name in body["labels"]],
+                "html_url": f"https://github.com/acme/shop/issues/{number}",
+                "user": BOT,
+            }
+            self.issues.append(issue)
             self.comments[number] = []
-            return answer(201, {"number": number})
+            return answer(201, issue)
         if request.method == "GET" and request.path.endswith("/comments"):
             number = int(request.path.split("/")[-2])
             return answer(200, self.comments[number])
@@ -67,6 +76,7 @@ class FakeGitHub:
             comment = {
                 "id": 100 + sum(len(c) for c in self.comments.values()),
                 "body": request.json()["body"],
+                "user": BOT,
             }
             self.comments[number].append(comment)
             return answer(201, comment)
@@ -81,7 +91,8 @@ class FakeGitHub:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")  # as in GitHub Actions
     (tmp_path / "ops/shop").mkdir(parents=True)
     (tmp_path / "ops/shop/project.yaml").write_text(PROJECT_YAML, encoding="utf-8")
     return tmp_path

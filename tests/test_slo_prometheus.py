@@ -19,7 +19,7 @@ from checks.slo.model import slos
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus) -> Path:  # type: ignore[no-untyped-def]
     (tmp_path / "ops/shop").mkdir(parents=True)
     (tmp_path / "ops/shop/project.yaml").write_text(promdata.PROJECT_YAML, encoding="utf-8")
-    monkeypatch.setenv("PROMETHEUS_URL", prometheus.url)
+    monkeypatch.setenv("OPS_PROMETHEUS_URL", prometheus.url)
     return tmp_path
 
 

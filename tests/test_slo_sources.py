@@ -191,7 +191,7 @@ def test_ops_slo_reports_prometheus_errors_without_a_traceback(
     (tmp_path / "ops/shop").mkdir(parents=True)
     (tmp_path / "ops/shop/project.yaml").write_text(promdata.PROJECT_YAML, encoding="utf-8")
     with FakeServer(lambda r: answer(200, raw=b"Unauthorized")) as server:
-        monkeypatch.setenv("PROMETHEUS_URL", server.url)
+        monkeypatch.setenv("OPS_PROMETHEUS_URL", server.url)
         code = main(["--root", str(tmp_path), "slo", "--project", "shop", "--week", "2026-W40"])
     err = capsys.readouterr().err
     assert code == 2

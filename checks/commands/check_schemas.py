@@ -11,7 +11,7 @@ from typing import Any
 from checks import jsonload
 from checks.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from checks.findings import Finding, json_path
-from checks.report import write
+from checks.report import say, write
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in paths if not p.is_file()]
     if missing:
         for p in missing:
-            print(f"{p}:1: no such file", file=sys.stdout)
+            say(f"{p}:1: no such file")
         return EXIT_USAGE
     display = {p: p.as_posix() for p in paths}
     findings, checked = check(paths, display)

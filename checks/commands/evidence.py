@@ -10,7 +10,7 @@ from typing import Any
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
 from checks.kinds import is_slug
-from checks.report import FORMATS, write
+from checks.report import FORMATS, say, write
 
 # The evidence modules validate run.log entries with jsonschema: imported only when they run,
 # so that other commands (the pre-commit hooks) start fast.
@@ -98,10 +98,10 @@ def _run_record(root: Path, args: argparse.Namespace) -> int:
         summary=_text(args.summary, "--summary"),
         artefacts=args.artefact,
     )
-    print(f"recorded in {RUN_LOG}: {entry['command']} for {project} ({entry['result']})")
+    say(f"recorded in {RUN_LOG}: {entry['command']} for {project} ({entry['result']})")
     for artefact in entry["artefacts"]:
-        print(f"  {artefact['path']}  sha256 {artefact['sha256']}")
-    print(f"rebuilt {MANIFEST} and {VALIDATION_MD}")
+        say(f"  {artefact['path']}  sha256 {artefact['sha256']}")
+    say(f"rebuilt {MANIFEST} and {VALIDATION_MD}")
     return EXIT_OK
 
 
@@ -119,13 +119,13 @@ def _run_manifest(root: Path, args: argparse.Namespace) -> int:
             if files.read(root, path) != expected
         ]
         for path in stale:
-            print(f"{path}: out of date; run `ops evidence manifest` and commit it")
+            say(f"{path}: out of date; run `ops evidence manifest` and commit it")
         if not stale:
-            print(f"{MANIFEST} and {VALIDATION_MD} are up to date")
+            say(f"{MANIFEST} and {VALIDATION_MD} are up to date")
         return EXIT_FAILED if stale else EXIT_OK
     changed = rebuild(root)
     for path, did in zip((MANIFEST, VALIDATION_MD), changed, strict=True):
-        print(f"{path}: {'rebuilt' if did else 'unchanged'}")
+        say(f"{path}: {'rebuilt' if did else 'unchanged'}")
     return EXIT_OK
 
 

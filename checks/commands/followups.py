@@ -8,6 +8,7 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+from checks.report import say
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,10 +35,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, dates, document
+    from checks import atomic, dates, document, secrets
     from checks import project as projects
     from checks.evidence.record import check_writable, record
-    from checks.github import DEFAULT_API, GitHub, pool
+    from checks.github import DEFAULT_API, GitHub
     from checks.paths import writable
     from checks.retros import followups
     from checks.retros.trackers import add_trackers
@@ -54,37 +55,37 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         for item in items:
             where = repository or "(no backlog.github_repository)"
-            print(f"would open an issue for {item.ident} ({item.rel}) in {where} and link it")
-        print(f"{len(items)} action item{'s' if len(items) != 1 else ''} without a tracker")
+            say(f"would open an issue for {item.ident} ({item.rel}) in {where} and link it")
+        say(f"{len(items)} action item{'s' if len(items) != 1 else ''} without a tracker")
         return EXIT_OK
     if not repository:
         raise OpsError(
             "no backlog.github_repository in project.yaml: the issues need a repository",
             path=f"ops/{project.slug}/project.yaml",
         )
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    token = secrets.env("GITHUB_TOKEN")
     if not token:
         raise OpsError("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
     if not token.isprintable() or " " in token:
         raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
-    api = GitHub(pool(), os.environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
+    api = GitHub(os.environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
     if args.check:
         mismatches = followups.check(api, recs, as_of)
         for m in mismatches:
-            print(f"{m.rel}:{m.line}: {m.message}")
+            say(f"{m.rel}:{m.line}: {m.message}")
         plural = "es" if len(mismatches) != 1 else ""
-        print(f"{len(mismatches)} mismatch{plural} between action items and issues")
+        say(f"{len(mismatches)} mismatch{plural} between action items and issues")
         return EXIT_FAILED if mismatches else EXIT_OK
     check_writable(root)
     # Every document must be able to take its trackers before any issue is opened; each is
     # read once (with its BOM, if any), and the same text gets the real URLs afterwards.
-    placeholder = f"https://github.com/{repository}/issues/0"
+    placeholder = f"{api.web}/{repository}/issues/0"
     raws = {}
     for rel, positions in followups.by_file({i: (placeholder, False) for i in items}).items():
         raws[rel] = document.read_file(root / rel)[0].decode("utf-8")
         add_trackers(raws[rel], positions, rel)
-    link = lambda rel: f"https://github.com/{repository}/blob/HEAD/{rel}"  # noqa: E731
-    urls = followups.open_issues(api, project.slug, items, list(backlog.get("labels", [])), link)
+    trusted = [*followups.TRUSTED, *backlog.get("issue_authors", [])]
+    urls = followups.open_issues(api, project.slug, items, list(backlog.get("labels", [])), trusted)
     new_texts = {
         rel: add_trackers(raws[rel], positions, rel)
         for rel, positions in followups.by_file(urls).items()
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         atomic.write_bytes(writable(root, rel), text.encode())
     created = sum(1 for _, new in urls.values() if new)
     for item, (url, new) in urls.items():
-        print(f"{item.rel}: {item.ident} -> {url}{' (opened)' if new else ' (found)'}")
+        say(f"{item.rel}: {item.ident} -> {url}{' (opened)' if new else ' (found)'}")
     summary = (
         f"{created} issues opened, {len(urls) - created} found again, "
         f"{len(new_texts)} documents linked"
@@ -107,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
         artefacts=[Path(rel) for rel in new_texts],
         as_of=as_of.isoformat(),
     )
-    print(summary)
+    say(summary)
     return EXIT_OK

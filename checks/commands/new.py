@@ -9,6 +9,7 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
+from checks.report import say
 
 CREATABLE = ("incident", "postmortem", "retro", "dependency-log", "security-log")
 
@@ -103,6 +104,6 @@ def run(args: argparse.Namespace) -> int:
         artefacts=[Path(rel)],
         as_of=as_of.isoformat(),
     )
-    print(f"created {rel}")
-    print(f"next: fill it in, then run: ops validate {rel}", file=sys.stderr)
+    say(f"created {rel}")
+    say(f"next: fill it in, then run: ops validate {rel}", sys.stderr)
     return EXIT_OK

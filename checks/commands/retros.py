@@ -7,12 +7,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
+from checks.report import say
 
 DEFAULT_HORIZON_WEEKS = 8
 
@@ -62,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from checks import atomic, dates
     from checks import project as projects
     from checks.evidence.record import check_writable, record
+    from checks.github import DEFAULT_API, web_url
     from checks.paths import writable
     from checks.retros import ics, placeholders, plan
     from checks.rules import records, settings
@@ -94,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
             ) from None
     stamp = dt.datetime.combine(as_of, dt.time(), dt.UTC)
     repository = project.data.get("backlog", {}).get("github_repository")
-    base_url = f"https://github.com/{repository}/blob/HEAD" if repository else None
+    web = web_url(os.environ.get("GITHUB_API_URL", DEFAULT_API))
+    base_url = f"{web}/{repository}/blob/HEAD" if repository else None
     calendar = ics.build(
         project=project.slug,
         name=project.name,
@@ -147,8 +151,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     for m in sorted(meetings, key=lambda m: m.start):
         who = f", facilitator {m.facilitator}" if m.facilitator else ""
-        print(f"{m.start:%Y-%m-%d %H:%M %Z}  {m.summary}{who}")
+        say(f"{m.start:%Y-%m-%d %H:%M %Z}  {m.summary}{who}")
     for new in created:
-        print(f"created {new.rel}")
-    print(f"{rel}: {'written' if changed else 'unchanged'}")
+        say(f"created {new.rel}")
+    say(f"{rel}: {'written' if changed else 'unchanged'}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+from checks.report import say
 from checks.slo import SOURCES
 
 
@@ -113,6 +114,6 @@ def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[
         state = "written" if w.changed else "unchanged"
         failing = [e.slo.name for e in w.report.slos if e.week.status != "PASS"]
         extra = f" ({', '.join(failing)})" if failing else ""
-        print(f"{w.rel}: {w.report.status}{extra}, {state}")
+        say(f"{w.rel}: {w.report.status}{extra}, {state}")
     for where in posted:
-        print(f"posted: {where}")
+        say(f"posted: {where}")

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from checks.github import GitHub
+from checks.github import GitHub, author, labels
 from checks.kinds import CLOSED
 from checks.rules.facts import action_items
 from checks.rules.records import Records
 
 LABEL = "ops-followup"
-_ISSUE_URL = re.compile(r"^https://github\.com/([^/]+/[^/]+)/issues/(\d+)$")
+TRUSTED = ("github-actions[bot]",)  # who opens the issues in GitHub Actions, with its token
 
 
 def marker(project: str, ident: str) -> str:
@@ -75,28 +75,38 @@ def issue_body(project: str, item: Todo, link: str) -> str:
     )
 
 
-def existing(api: GitHub, project: str) -> dict[str, str]:
-    """Item id -> issue URL, for the issues this tool opened before (found by marker)."""
+def existing(api: GitHub, project: str, trusted: Sequence[str]) -> dict[str, str]:
+    """Item id -> issue URL, for the issues this tool opened before, found by their marker.
+
+    Anyone may open an issue and copy a marker into it: an issue is adopted only when the
+    account the token acts as opened it, or when it carries the ops-followup label (which only
+    people with triage rights can set) and one of the ``trusted`` accounts opened it."""
     found: dict[str, str] = {}
     pattern = re.compile(rf"<!-- ops-followup project={re.escape(project)} item=(\S+) -->")
-    # Every issue, not only labelled ones: a label can be removed, and GitHub drops labels
-    # from tokens that may not set them; the marker is what counts.
+    me = api.login()
     for issue in api.pages(f"/repos/{api.repo}/issues?state=all&per_page=100"):
-        match = pattern.search(issue.get("body") or "")
-        if match and "pull_request" not in issue:
-            found.setdefault(match.group(1), str(issue["html_url"]))
+        if not isinstance(issue, dict) or "pull_request" in issue:
+            continue
+        match = pattern.search(str(issue.get("body") or ""))
+        if match and _opened_by_us(issue, me, trusted):
+            found.setdefault(match.group(1), api.issue_url(issue))
     return found
+
+
+def _opened_by_us(issue: dict[str, Any], me: str | None, trusted: Sequence[str]) -> bool:
+    who = author(issue)
+    return (me is not None and who == me) or (LABEL in labels(issue) and who in trusted)
 
 
 def open_issues(
     api: GitHub,
     project: str,
     items: list[Todo],
-    labels: list[str],
-    link: Callable[[str], str],
+    extra_labels: list[str],
+    trusted: Sequence[str],
 ) -> dict[Todo, tuple[str, bool]]:
     """Each item's issue URL, and whether it was created now (else found by its marker)."""
-    known = existing(api, project)
+    known = existing(api, project, trusted)
     out = {}
     for item in items:
         if item.ident in known:
@@ -107,11 +117,11 @@ def open_issues(
             f"/repos/{api.repo}/issues",
             {
                 "title": f"[{project}] {item.title}",
-                "body": issue_body(project, item, link(item.rel)),
-                "labels": sorted({LABEL, *labels}),
+                "body": issue_body(project, item, api.file_url(item.rel)),
+                "labels": sorted({LABEL, *extra_labels}),
             },
         )
-        known[item.ident] = str(created["html_url"])
+        known[item.ident] = api.issue_url(created)  # checked before it is ever written
         if item.status in CLOSED:  # the item is closed: so is its issue
             reason = "completed" if item.status == "done" else "not_planned"
             api.call(
@@ -133,28 +143,28 @@ def by_file(urls: dict[Todo, tuple[str, bool]]) -> dict[str, dict[int, str]]:
 def check(api: GitHub, records: Records, as_of: Any) -> list[Mismatch]:
     """Items whose tracker issue's state disagrees with them."""
     out = []
-    repo = api.repo.lower()
     for item in action_items(records, as_of):
-        match = _ISSUE_URL.match(str(item.item.get("tracker") or ""))
-        if match is None or match.group(1).lower() != repo:
-            continue
-        issue = api.call("GET", f"/repos/{api.repo}/issues/{match.group(2)}", missing=True)
+        tracker = str(item.item.get("tracker") or "")
+        number = api.tracker_number(tracker)
+        if number is None:
+            continue  # a tracker elsewhere (another repository, another tool)
+        issue = api.call("GET", f"/repos/{api.repo}/issues/{number}", missing=True)
         ident = item.item.get("id")
         done = item.item.get("status") in CLOSED  # as the document says now
         state = issue.get("state") if isinstance(issue, dict) else None
         if issue is None:
             message = (
-                f"{ident}'s tracker {match.group(0)} was not found (deleted, moved, or not "
+                f"{ident}'s tracker {tracker} was not found (deleted, moved, or not "
                 "visible to this token): fix the tracker"
             )
         elif state == "closed" and not done:
             message = (
-                f"{ident} is open, but its issue {match.group(0)} is closed: close the item "
+                f"{ident} is open, but its issue {tracker} is closed: close the item "
                 "or reopen the issue"
             )
         elif state == "open" and done:
             message = (
-                f"{ident} is {item.item.get('status')}, but its issue {match.group(0)} is "
+                f"{ident} is {item.item.get('status')}, but its issue {tracker} is "
                 "open: close the issue"
             )
         else:

@@ -15,11 +15,11 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import urllib3
-
+from checks import http, secrets
 from checks.errors import OpsError
-from checks.github import DEFAULT_API, GitHub, pool
+from checks.github import DEFAULT_API, GitHub, author, labels, web_url
 from checks.project import Project
+from checks.retros.followups import TRUSTED
 from checks.slo.render import decimal_text
 from checks.slo.weekly import Written
 
@@ -60,10 +60,8 @@ def post_all(
     project: Project,
     written: Sequence[Written],
     environ: Mapping[str, str] = os.environ,
-    http: urllib3.PoolManager | None = None,
 ) -> list[str]:
     """Post every report where the environment says to; returns where it went."""
-    http = http or pool()
     done: list[str] = []
     texts = [summary_markdown(w) for w in written]
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
@@ -78,25 +76,27 @@ def post_all(
                 path=summary_file,
             ) from None
         done.append("job summary")
-    webhook = environ.get("SLACK_WEBHOOK_URL")
+    webhook = secrets.env("SLACK_WEBHOOK_URL", environ)
     if webhook:
+        slack = http.Client("the Slack webhook (SLACK_WEBHOOK_URL)")
         for w in written:
-            _slack(http, webhook, w)
+            _slack(slack, webhook, w)
         done.append("Slack")
-    token = environ.get("GITHUB_TOKEN")
-    repository = project.data.get("backlog", {}).get("github_repository") or environ.get(
-        "GITHUB_REPOSITORY"
-    )
+    token = secrets.env("GITHUB_TOKEN", environ)
+    backlog = project.data.get("backlog", {})
+    repository = backlog.get("github_repository") or environ.get("GITHUB_REPOSITORY")
     if token and repository:
-        api = GitHub(http, environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
+        api_url = environ.get("GITHUB_API_URL", DEFAULT_API)
+        api = GitHub(api_url, token, repository, web_url(api_url, environ))
+        trusted = [*TRUSTED, *backlog.get("issue_authors", [])]
         issue = tracking_issue(api, project.slug)
         for w, text in zip(written, texts, strict=True):
-            upsert_comment(api, issue, marker(project.slug, w.report.week.label), text)
+            upsert_comment(api, issue, marker(project.slug, w.report.week.label), text, trusted)
         done.append(f"GitHub issue {repository}#{issue}")
     return done
 
 
-def _slack(http: urllib3.PoolManager, webhook: str, written: Written) -> None:
+def _slack(slack: http.Client, webhook: str, written: Written) -> None:
     report = written.report
     failing = [e.slo.name for e in report.slos if e.week.status != "PASS"]
     text = (
@@ -104,23 +104,20 @@ def _slack(http: urllib3.PoolManager, webhook: str, written: Written) -> None:
     )
     if failing:
         text += f" ({', '.join(failing)})"
-    try:
-        response = http.request(
-            "POST",
-            webhook,
-            body=json.dumps({"text": text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-    except urllib3.exceptions.HTTPError:
-        raise OpsError("could not reach the Slack webhook (SLACK_WEBHOOK_URL)") from None
-    if response.status >= 300:
-        raise OpsError(f"the Slack webhook (SLACK_WEBHOOK_URL) answered HTTP {response.status}")
+    body = json.dumps({"text": text}).encode()
+    headers = {"Content-Type": "application/json"}
+    answer = slack.request("POST", webhook, body=body, headers=headers, retry=False)
+    if answer.status >= 300:
+        raise OpsError(f"the Slack webhook (SLACK_WEBHOOK_URL) answered HTTP {answer.status}")
 
 
 def tracking_issue(api: GitHub, project: str) -> int:
+    """The open issue "SLO status: <project>" with the slo-status label (only people with
+    triage rights label issues), opened when there is none."""
     title = f"SLO status: {project}"
     for issue in api.pages(f"/repos/{api.repo}/issues?state=open&labels={LABEL}&per_page=100"):
-        if issue.get("title") == title and "pull_request" not in issue:
+        if issue.get("title") == title and "pull_request" not in issue and LABEL in labels(issue):
+            api.issue_url(issue)  # one of this repository's, the number it says
             return int(issue["number"])
     created = api.call(
         "POST",
@@ -132,12 +129,18 @@ def tracking_issue(api: GitHub, project: str) -> int:
             "labels": [LABEL],
         },
     )
+    api.issue_url(created)
     return int(created["number"])
 
 
-def upsert_comment(api: GitHub, issue: int, mark: str, text: str) -> None:
+def upsert_comment(api: GitHub, issue: int, mark: str, text: str, trusted: Sequence[str]) -> None:
+    """Edit this week's comment (one ops wrote: a stranger may copy its marker), or add it."""
+    me = api.login()
     for comment in api.pages(f"/repos/{api.repo}/issues/{issue}/comments?per_page=100"):
-        if mark in (comment.get("body") or ""):
+        if not isinstance(comment, dict) or mark not in str(comment.get("body") or ""):
+            continue
+        who = author(comment)
+        if who is not None and who in (me, *trusted) and isinstance(comment.get("id"), int):
             api.call("PATCH", f"/repos/{api.repo}/issues/comments/{comment['id']}", {"body": text})
             return
     api.call("POST", f"/repos/{api.repo}/issues/{issue}/comments", {"body": text})

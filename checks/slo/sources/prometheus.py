@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import http.client
 import math
 import os
-import socket
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from checks import jsonload
+from checks import http, jsonload, secrets
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo, prometheus_duration
 
-RETRY_STATUSES = (500, 502, 503, 504)
 POOL = 8  # concurrent queries, each thread with its own keep-alive connection
 
 
@@ -43,29 +38,31 @@ class PrometheusSource:
         timeout: float = 30.0,
         retries: int = 3,
         backoff: float = 0.5,
+        max_bytes: int = http.Policy.max_bytes,
     ) -> None:
         parts = urlsplit(url.rstrip("/"))
         try:
-            self.port = parts.port
+            port = parts.port
         except ValueError:  # the URL itself is never shown: it may hold a password
             raise OpsError(
                 "the Prometheus URL is not a valid URL; a user name or password in it must be "
                 "percent-encoded (# / ? @ : as %23 %2F %3F %40 %3A)"
             ) from None
-        self.https = parts.scheme == "https"
-        self.host = parts.hostname or "localhost"
-        self.prefix = parts.path  # a Prometheus behind a path: https://host/prometheus
-        self.shown_url = _without_credentials(url.rstrip("/"))
         self.headers = {"Accept": "application/json", **(headers or {})}
-        if parts.username is not None and "Authorization" not in self.headers:
-            user, password = unquote(parts.username), unquote(parts.password or "")
-            self.headers["Authorization"] = basic_auth(user, password)
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.local = threading.local()  # one keep-alive connection per thread
-        self.opened: list[http.client.HTTPConnection] = []
-        self.lock = threading.Lock()
+        if parts.username is not None:
+            secrets.url_credentials(url)
+            if "Authorization" not in self.headers:
+                user, password = unquote(parts.username), unquote(parts.password or "")
+                self.headers["Authorization"] = basic_auth(user, password)
+        host = parts.hostname or "localhost"
+        netloc = f"[{host}]" if ":" in host else host
+        netloc += f":{port}" if port else ""
+        self.base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))  # no credentials
+        self.shown_url = self.base
+        policy = http.Policy(
+            deadline=timeout, attempts=retries + 1, backoff=backoff, max_bytes=max_bytes
+        )
+        self.client = http.Client(f"Prometheus at {self.base}/api/v1/query", policy, POOL)
 
     def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
         return self.measure_all([slo], windows)[0]
@@ -73,17 +70,19 @@ class PrometheusSource:
     def measure_all(
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
-        """Every SLO's counts in every window; the queries run eight at a time."""
-        pairs = [(slo, window) for slo in slos for window in windows]
-        try:
-            if len(pairs) == 1:
-                return [[self.counts(slos[0], *windows[0])]]
-            from concurrent.futures import ThreadPoolExecutor
+        """Every SLO's counts in every window; the queries run eight at a time, and the first
+        that fails stops the rest (each is bounded by the timeout: so is the whole run)."""
+        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-            with ThreadPoolExecutor(max_workers=POOL) as pool:
-                counts = list(pool.map(lambda pair: self.counts(pair[0], *pair[1]), pairs))
-        finally:
-            self.close()
+        pairs = [(slo, window) for slo in slos for window in windows]
+        with ThreadPoolExecutor(max_workers=POOL) as pool:
+            futures = [pool.submit(self.counts, slo, *window) for slo, window in pairs]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f in done and f.exception()), None)
+            if failed is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise failed.exception()  # type: ignore[misc]
+        counts = [f.result() for f in futures]
         return [counts[i : i + len(windows)] for i in range(0, len(counts), len(windows))]
 
     def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:
@@ -101,58 +100,14 @@ class PrometheusSource:
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The query's value at ``at`` (summed over series), or None for no data."""
         promql = query.replace("{{window}}", window)
-        target = f"{self.prefix}/api/v1/query?" + urlencode({"query": promql, "time": _unix(at)})
-        status, kind, body = self.get(target)
-        return parse_answer(status, kind, body, f"{self.shown_url}/api/v1/query", promql)
-
-    def get(self, target: str) -> tuple[int, str, bytes]:
-        """GET with retries and exponential backoff on connection errors and 5xx answers."""
-        problem = "no answer"
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                connection = self._connection()
-                connection.request("GET", target, headers=self.headers)
-                response = connection.getresponse()
-                body = response.read()
-            except (OSError, http.client.HTTPException) as e:
-                self._drop()
-                problem = _reason(e)
-                continue
-            kind = response.getheader("Content-Type", "")
-            if response.status in RETRY_STATUSES and attempt < self.retries:
-                problem = f"HTTP {response.status}"
-                continue
-            return response.status, kind, body
-        where = f"{self.shown_url}/api/v1/query"
-        raise OpsError(
-            f"cannot reach Prometheus at {where}: {problem} (tried {self.retries + 1} times)"
-        )
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self.local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-            connection = kind(self.host, self.port, timeout=self.timeout)
-            self.local.connection = connection
-            with self.lock:
-                self.opened.append(connection)
-        return connection
+        target = f"{self.base}/api/v1/query?" + urlencode({"query": promql, "time": _unix(at)})
+        got = self.client.request("GET", target, headers=self.headers)
+        kind = got.headers.get("Content-Type", "")
+        return parse_answer(got.status, kind, got.body, f"{self.base}/api/v1/query", promql)
 
     def close(self) -> None:
-        """Close every connection the queries opened."""
-        with self.lock:
-            for connection in self.opened:
-                connection.close()
-            self.opened.clear()
-        self.local = threading.local()
-
-    def _drop(self) -> None:
-        connection = getattr(self.local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self.local.connection = None
+        """Close the connections the queries kept open."""
+        self.client.close()
 
 
 def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -> float | None:
@@ -209,37 +164,23 @@ def _unix(moment: dt.datetime) -> str:
     return f"{moment.timestamp():.3f}".rstrip("0").rstrip(".")
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, TimeoutError | socket.timeout):
-        return "timed out"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, socket.gaierror):
-        return "unknown host"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return type(error).__name__
-
-
 def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
-def _without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+DEFAULT_URL_ENV = "OPS_PROMETHEUS_URL"
 
 
 def from_settings(
     settings: Mapping[str, Any], environ: Mapping[str, str] = os.environ
 ) -> PrometheusSource:
-    """A source from project.yaml's ``metrics.prometheus`` and the environment."""
-    url_env = settings.get("url_env", "PROMETHEUS_URL")
-    url = environ.get(url_env) or settings.get("url")
+    """A source from project.yaml's ``metrics.prometheus`` and the environment.
+
+    project.yaml has passed its schema, which holds the rule of where secrets may go: the
+    variables it names start with OPS_, and with a credential the URL is the environment's
+    (``url`` in the file is refused then)."""
+    url_env = settings.get("url_env", DEFAULT_URL_ENV)
+    url = environ.get(url_env, "").strip() or settings.get("url")
     if not url:
         raise OpsError(
             f"no Prometheus URL: set the environment variable {url_env} or metrics.prometheus.url "
@@ -265,12 +206,15 @@ def from_settings(
     for header, env in settings.get("headers_env", {}).items():
         headers[header] = _secret(environ, env, f"{header} header")
     return PrometheusSource(
-        url, headers=headers, timeout=float(settings.get("timeout_seconds", 30))
+        url,
+        headers=headers,
+        timeout=float(settings.get("timeout_seconds", 30)),
+        max_bytes=int(settings.get("max_response_mb", 16)) * http.MiB,
     )
 
 
 def _secret(environ: Mapping[str, str], name: str, what: str) -> str:
-    value = environ.get(name)
+    value = secrets.env(name, environ)
     if not value:
         raise OpsError(
             f"the Prometheus {what} comes from the environment variable {name}, which is not set"
