@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -120,3 +122,36 @@ def make_repo(case: Case, tmp_path: Path) -> tuple[Path, Path]:
     for spec in case.spec.get("generate", []):
         generate(spec, root, outside)
     return root, outside
+
+
+class Child(NamedTuple):
+    code: int
+    out: str
+    err: str
+    peak: int  # the child's largest resident set, in bytes
+
+
+_PROBE = (
+    "import resource, sys\n"
+    "from checks.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_child(
+    root: Path, argv: list[str], env: dict[str, str] | None = None, timeout: float = 60
+) -> Child:
+    """``ops argv`` in a fresh process at ``root``: its exit code, output and peak memory. A
+    child that outlives ``timeout`` seconds fails the test (subprocess.TimeoutExpired)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+    err, _, maxrss = done.stderr.rpartition("\nmaxrss=")
+    return Child(done.returncode, done.stdout, err, int(maxrss) * 1024)  # Linux: kilobytes

@@ -8,13 +8,11 @@ made from the case's ``generate:`` entries (see casetree).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
 import pytest
-from casetree import Case, MiB, load_cases, make_repo, snapshot
+from casetree import Case, MiB, load_cases, make_repo, run_child, snapshot
 
 from checks.main import main
 
@@ -94,26 +92,10 @@ def test_hostile_input_stays_within_memory(case: Case, tmp_path: Path) -> None:
     (its own maximum resident set) stays under 200 MB. How long each takes is measured by
     benchmarks/bench_bad_input.py (tests assert no times)."""
     root, _ = make_repo(case, tmp_path)
-    code, peak = run_measured(root, case.spec["command"])
-    assert code == case.spec["exit"]
-    assert peak < MAX_RSS_MIB * MiB
-
-
-def run_measured(root: Path, argv: list[str]) -> tuple[int, int]:
-    """Run ``ops`` in a child process at ``root``: its exit code and peak RSS in bytes."""
-    probe = (
-        "import resource, sys\n"
-        "from checks.main import main\n"
-        "code = main(sys.argv[1:])\n"
-        "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
-        "sys.exit(code)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, *argv], cwd=root, capture_output=True, text=True
-    )
-    assert "Traceback" not in done.stderr
-    maxrss = int(done.stderr.rsplit("maxrss=", 1)[1])
-    return done.returncode, maxrss * 1024  # Linux reports kilobytes
+    child = run_child(root, case.spec["command"])
+    assert "Traceback" not in child.err
+    assert child.code == case.spec["exit"]
+    assert child.peak < MAX_RSS_MIB * MiB
 
 
 def test_the_crash_corpus_is_complete() -> None:

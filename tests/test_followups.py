@@ -18,19 +18,42 @@ RETRO = "ops/shop/retros/2026-01-08.md"
 
 
 class FakeIssues:
-    """Issues of acme/shop; ``fail_after`` makes creation fail once that many exist."""
+    """Issues of acme/shop; ``fail_after`` makes creation fail once that many exist. ``prefix``
+    serves the API under a path (GitHub Enterprise Server: /api/v3), ``web`` is where issues
+    are shown, ``html_url`` replaces what a created issue says it is, ``link`` is sent as the
+    next page of every listing, and ``strangers`` are issues that others opened before."""
 
-    def __init__(self, fail_after: int | None = None, status: int = 500, **headers: str) -> None:
+    def __init__(
+        self,
+        fail_after: int | None = None,
+        status: int = 500,
+        *,
+        prefix: str = "",
+        web: str = "https://github.com",
+        html_url: str | None = None,
+        link: str = "",
+        strangers: list[dict[str, object]] | None = None,
+        **headers: str,
+    ) -> None:
         self.issues: list[dict[str, object]] = []
         self.before = {1: {"number": 1, "state": "closed"}}  # the base's one tracker, done
         self.fail_after, self.status, self.headers = fail_after, status, headers
+        self.prefix, self.web, self.html_url, self.link = prefix, web, html_url, link
+        self.strangers = strangers or []
 
     def __call__(self, request: Request):  # type: ignore[no-untyped-def]
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return answer(401, {"message": "Bad credentials"})
+            return answer(401, {"message": f"Bad credentials: {request.headers}"})
+        if not request.path.startswith(self.prefix):
+            return answer(404, {"message": "Not Found"})
+        request = request._replace(path=request.path.removeprefix(self.prefix))
         base = "/repos/acme/shop/issues"
         if request.method == "GET" and request.path == "/user":
             return answer(200, BOT)
+        if request.method == "GET" and request.path == base and self.link:
+            return answer(200, self.strangers, Link=f'<{self.link}>; rel="next"')
+        if request.method == "GET" and request.path == base and self.strangers:
+            return answer(200, self.strangers + self.issues)
         if request.method == "GET" and request.path == base:
             label = request.query.get("labels", [None])[0]
             found = [i for i in self.issues if label is None or {"name": label} in i["labels"]]  # type: ignore[operator]
@@ -42,7 +65,7 @@ class FakeIssues:
             number = len(self.issues) + 100  # numbers the documents do not use yet
             issue = {
                 "number": number,
-                "html_url": f"https://github.com/acme/shop/issues/{number}",
+                "html_url": self.html_url or f"{self.web}/acme/shop/issues/{number}",
                 "title": body["title"],
                 "body": body["body"],
                 "labels": [{"name": name} for name in body["labels"]],
@@ -348,3 +371,112 @@ def test_a_secondary_rate_limit_is_recognised_by_its_message(
     err = capsys.readouterr().err
     assert "GitHub API rate limit reached (POST /repos/acme/shop/issues); wait a while" in err
     assert "check GITHUB_TOKEN" not in err
+
+
+# --- a GitHub that is not what it seems ---------------------------------------------------------
+
+
+def test_a_next_page_on_another_host_is_not_followed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The token goes to GITHUB_API_URL's origin only: a Link elsewhere is an error."""
+    with FakeServer(lambda r: answer(200, [])) as elsewhere:
+        fake = FakeIssues(link=f"{elsewhere.url}/repos/acme/shop/issues?page=2")
+        with FakeServer(fake) as server:
+            monkeypatch.setenv("GITHUB_API_URL", server.url)
+            assert sync(repo) == 2
+    err = capsys.readouterr().err
+    assert "GitHub pointed to a page on another host; it is not followed" in err
+    assert elsewhere.requests == []
+    assert fake.issues == []
+
+
+@pytest.mark.parametrize(
+    "html_url",
+    [
+        pytest.param("https://evil.example/x\nstatus: open", id="newline-and-other-host"),
+        pytest.param("https://github.com/mallory/shop/issues/100", id="other-repository"),
+        pytest.param("https://github.com/acme/shop/issues/7", id="other-number"),
+        pytest.param("https://github.com/acme/shop/pull/100", id="a-pull-request"),
+    ],
+)
+def test_an_issue_url_that_is_not_the_issue_is_never_written(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], html_url: str
+) -> None:
+    before = {rel: (repo / rel).read_bytes() for rel in (POSTMORTEM, RETRO)}
+    with FakeServer(FakeIssues(html_url=html_url)) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    err = capsys.readouterr().err
+    assert (
+        "GitHub answered with an issue that is not one of acme/shop's on https://github.com" in err
+    )
+    assert {rel: (repo / rel).read_bytes() for rel in before} == before
+
+
+def _marked(number: int, login: str, labels: list[str]) -> dict[str, object]:
+    return {
+        "number": number,
+        "html_url": f"https://github.com/acme/shop/issues/{number}",
+        "body": "<!-- ops-followup project=shop item=INC-2026-001-A2 -->",
+        "user": {"login": login},
+        "labels": [{"name": name} for name in labels],
+        "state": "open",
+    }
+
+
+@pytest.mark.parametrize(
+    ("stranger", "adopted"),
+    [
+        pytest.param(_marked(50, "mallory", []), False, id="a-strangers-issue"),
+        pytest.param(
+            _marked(50, "mallory", ["ops-followup"]), False, id="labelled-by-a-maintainer"
+        ),
+        pytest.param(_marked(50, "ops-bot", []), True, id="the-tokens-own"),
+        pytest.param(
+            _marked(50, "github-actions[bot]", ["ops-followup"]), True, id="the-workflows"
+        ),
+    ],
+)
+def test_an_issue_is_adopted_by_its_marker_only_when_ops_opened_it(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stranger: dict[str, object],
+    adopted: bool,
+) -> None:
+    with FakeServer(FakeIssues(strangers=[stranger])) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 0
+    out = capsys.readouterr().out
+    expected = "issues/50 (found)" if adopted else "issues/100 (opened)"
+    assert f"INC-2026-001-A2 -> https://github.com/acme/shop/{expected}" in out
+
+
+def test_github_enterprise_server_end_to_end(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GITHUB_API_URL https://ghe.example/api/v3 is served from https://ghe.example: the
+    issues, the links in their bodies and the trackers are on that host."""
+    monkeypatch.delenv("GITHUB_SERVER_URL")
+    fake = FakeIssues(prefix="/api/v3")
+    with FakeServer(fake) as server:
+        fake.web = server.url
+        monkeypatch.setenv("GITHUB_API_URL", f"{server.url}/api/v3")
+        assert sync(repo) == 0
+        assert sync(repo, "--check") == 0
+    assert f"tracker: {server.url}/acme/shop/issues/100" in (repo / POSTMORTEM).read_text()
+    assert f"{server.url}/acme/shop/blob/HEAD/{POSTMORTEM}" in str(fake.issues[0]["body"])
+    assert "github.com" not in capsys.readouterr().out
+
+
+def test_a_github_error_that_repeats_the_token_shows_none_of_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN + "-but-wrong")
+    with FakeServer(FakeIssues()) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    out, err = capsys.readouterr()
+    assert "HTTP 401 Bad credentials" in err and "[redacted]" in err
+    assert TOKEN not in out + err
