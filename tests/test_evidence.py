@@ -501,6 +501,25 @@ def test_verify_accepts_a_union_merge(root: Path, capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out == "2 evidence files checked: all valid\n"
 
 
+def test_verify_flags_a_line_added_with_an_earlier_date(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runlog.append(root, entry("on main", timestamp="2026-11-24T06:00:00Z"))
+    commit(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    runlog.append(root, entry("same second", timestamp="2026-11-24T06:00:00Z"))
+    runlog.append(root, entry("backdated", timestamp="2026-11-20T09:30:00Z"))
+    runlog.append(root, entry("later", timestamp="2026-11-25T06:00:00Z"))
+
+    assert ops(root, "verify", "--base", "main") == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{RUN_LOG}:4: $.timestamp: line 4 was added since main but is dated"
+        " 2026-11-20T09:30:00Z, before the last line run.log had there (2026-11-24T06:00:00Z);"
+        " run.log only grows forward in time: remove the line and run the command again",
+        "2 evidence files checked: 1 error in 1 file",
+    ]
+
+
 def test_verify_without_run_log_at_the_base(tmp_path: Path) -> None:
     (tmp_path / "ops/demo").mkdir(parents=True)
     (tmp_path / "ops/demo/project.yaml").write_text("a")
@@ -666,3 +685,30 @@ def test_manifest_rebuilds(root: Path, capsys: pytest.CaptureFixture[str]) -> No
         f"{MANIFEST}: unchanged\n{VALIDATION_MD}: unchanged\n"
     )
     assert ops(root, "verify") == 0
+
+
+def test_the_next_run_removes_what_a_killed_run_left(root: Path) -> None:
+    folder = root / "evidence/phase6"
+    left = [folder / ".manifest.json.k2j4_x.tmp", folder / ".validation.md.9qz1.tmp"]
+    for path in left:
+        path.write_text("half a file")
+    other = folder / ".notes.tmp"  # not a file ops writes: not ops's to remove
+    other.write_text("mine")
+
+    record(root, command="slo", project="demo", result="ok", summary="again", now=NOW)
+
+    assert [p.exists() for p in left] == [False, False]
+    assert other.read_text() == "mine"
+    assert ops(root, "verify") == 0
+
+
+def test_git_ignores_the_temporary_files_of_a_killed_run() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    names = [
+        "evidence/phase6/.manifest.json.k2j4_x.tmp",
+        "ops/checkout/slo/.2026-W47.md.abc.tmp",
+    ]
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", *names], cwd=repo, capture_output=True, text=True
+    )
+    assert done.stdout.splitlines() == names

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.evidence import manifest, runlog, validation_md
-from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
+from checks.evidence.files import EVIDENCE_DIR, MANIFEST, RUN_LOG, VALIDATION_MD
 from checks.paths import writable
 
 
@@ -45,6 +45,7 @@ def record(
     # The derived files are rebuilt under the same lock, so that concurrent runs never leave
     # a validation.md rendered from an older run.log.
     with runlog.locked(root):
+        remove_stale_temps(root)
         runlog.append_locked(root, entry)
         manifest.write(root)
         validation_md.write(root)
@@ -61,4 +62,22 @@ def rebuild(root: Path) -> tuple[bool, bool]:
     """Rebuild manifest.json and validation.md under the lock; whether each changed."""
     check_writable(root)
     with runlog.locked(root):
+        remove_stale_temps(root)
         return manifest.write(root), validation_md.write(root)
+
+
+def remove_stale_temps(root: Path) -> list[str]:
+    """Remove the temporary files a killed run left beside manifest.json and validation.md.
+
+    The caller holds the lock: every writer of those files holds it too, so any such file is
+    left over (a run killed between writing it and renaming it), never one being written.
+    Returns the removed names.
+    """
+    folder = root / EVIDENCE_DIR
+    removed = []
+    for name in (Path(MANIFEST).name, Path(VALIDATION_MD).name):
+        for temp in folder.glob(f".{name}.*.tmp"):
+            if temp.is_file() and not temp.is_symlink():
+                temp.unlink()
+                removed.append(temp.name)
+    return removed

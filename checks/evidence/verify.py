@@ -63,9 +63,11 @@ def base_commit(root: Path, base: str) -> str:
     return merge_base or resolved
 
 
-def removed_lines(old: list[bytes], new: list[bytes]) -> list[int]:
-    """1-based numbers of the ``old`` lines that are not, in order, a subsequence of ``new``."""
-    missing, j = [], 0
+def match(old: list[bytes], new: list[bytes]) -> tuple[list[int], list[int]]:
+    """Match ``old`` in order against ``new``: the 1-based numbers of the ``old`` lines that are
+    not, in order, a subsequence of ``new`` (removed or edited), and of the ``new`` lines that
+    match no ``old`` line (appended)."""
+    missing, matched, j = [], set(), 0
     for number, line in enumerate(old, 1):
         k = j
         while k < len(new) and new[k] != line:
@@ -73,25 +75,53 @@ def removed_lines(old: list[bytes], new: list[bytes]) -> list[int]:
         if k == len(new):
             missing.append(number)
         else:
+            matched.add(k)
             j = k + 1
-    return missing
+    return missing, [k + 1 for k in range(len(new)) if k not in matched]
+
+
+def removed_lines(old: list[bytes], new: list[bytes]) -> list[int]:
+    """1-based numbers of the ``old`` lines that are not, in order, a subsequence of ``new``."""
+    return match(old, new)[0]
+
+
+def _timestamp(raw: bytes) -> str | None:
+    entry = runlog.parse_line(1, raw).entry
+    return entry["timestamp"] if entry is not None else None  # the schema fixes its form
 
 
 def append_only_findings(root: Path, base: str, current: bytes) -> list[Finding]:
-    """Every line run.log had at ``base`` is still there, in the same order."""
+    """Every line run.log had at ``base`` is still there, in the same order, and every line
+    added since is dated no earlier than the base's last line."""
     commit = base_commit(root, base)
     done = _git(root, "cat-file", "blob", f"{commit}:{RUN_LOG}")
     if done.returncode != 0:
         return []  # no run.log at the base: nothing to compare
     restore = f"git checkout {base} -- {RUN_LOG}"
-    return [
+    old, new = runlog.split_lines(done.stdout), runlog.split_lines(current)
+    missing, appended = match(old, new)
+    findings = [
         _log_finding(
             number,
             f"line {number} of run.log at {base} was edited or deleted; run.log is"
             f" append-only: restore it ({restore}) and append instead",
         )
-        for number in removed_lines(runlog.split_lines(done.stdout), runlog.split_lines(current))
+        for number in missing
     ]
+    last = next((t for t in map(_timestamp, reversed(old)) if t is not None), None)
+    for number in appended if last is not None else ():
+        stamp = _timestamp(new[number - 1])
+        if stamp is not None and stamp < last:
+            findings.append(
+                _log_finding(
+                    number,
+                    f"line {number} was added since {base} but is dated {stamp}, before the"
+                    f" last line run.log had there ({last}); run.log only grows forward in"
+                    " time: remove the line and run the command again",
+                    "$.timestamp",
+                )
+            )
+    return findings
 
 
 # --- manifest.json --------------------------------------------------------------------------
