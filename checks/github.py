@@ -24,6 +24,7 @@ from checks import http, secrets
 from checks.errors import OpsError
 
 DEFAULT_API = "https://api.github.com"
+DEFAULT_DEADLINE = 30  # seconds for each request, its answer included (backlog.timeout_seconds)
 MAX_PAGES = 50  # at 100 a page: 5,000 issues or comments
 
 
@@ -45,7 +46,12 @@ class GitHub:
     """Issues and comments of one repository."""
 
     def __init__(
-        self, api: str, token: str, repository: str, web: str | None = None, deadline: float = 30
+        self,
+        api: str,
+        token: str,
+        repository: str,
+        web: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.api = api.rstrip("/")
         self.web = (web or web_url(self.api)).rstrip("/")

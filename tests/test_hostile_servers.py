@@ -165,3 +165,63 @@ def test_a_copy_of_the_sample_is_unaffected(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(Path(__file__).parent.parent / "ops", root / "ops")
     assert run_child(root, ["validate"]).code == 0
+
+
+# --- GitHub: the same client, the same bounds -------------------------------------------------
+
+GITHUB_TOKEN = "ghs_hostileGitHubToken0123456789"
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the sample project: three action items without an issue, a 2 s GitHub budget."""
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).parent.parent / "ops", root / "ops")
+    shutil.copytree(Path(__file__).parent.parent / "evidence", root / "evidence")
+    project = root / "ops/checkout/project.yaml"
+    text = project.read_text(encoding="utf-8")
+    project.write_text(
+        text.replace(
+            "  github_repository: acme/checkout\n",
+            f"  github_repository: acme/checkout\n  timeout_seconds: {TIMEOUT}\n",
+        ),
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        pytest.param(hostile.trickle, "no complete answer in time", id="trickle"),
+        pytest.param(hostile.silent, "in time", id="no-answer"),
+        pytest.param(hostile.huge, "sent more than 16,777,216 bytes", id="300-mb-body"),
+        pytest.param(hostile.deep_json, "nested more than 64 levels deep", id="deep-json"),
+        pytest.param(hostile.echo, "HTTP 401 (check GITHUB_TOKEN", id="token-echo"),
+        pytest.param(
+            hostile.redirect, "a redirect to another host, which is not followed", id="redirect"
+        ),
+    ],
+)
+def test_a_hostile_github_ends_followups_sync_cleanly(
+    sample: Path, mode: hostile.Mode, message: str
+) -> None:
+    before = snapshot(sample)
+    with hostile.HostileServer(mode) as server:
+        child = run_child(
+            sample,
+            ["followups", "sync", "--project", "checkout", "--as-of", "2026-11-24"],
+            {
+                "GITHUB_API_URL": server.url,
+                "GITHUB_SERVER_URL": "",
+                "GITHUB_TOKEN": GITHUB_TOKEN,
+            },
+            timeout=TIMEOUT + 5,
+        )
+    output = child.out + child.err
+    assert child.code == 2, output
+    assert child.peak < 200 * MiB
+    assert "Traceback" not in output
+    assert "GitHub API" in output and message in output
+    no_secret_anywhere(sample, output, GITHUB_TOKEN)
+    assert snapshot(sample) == before  # no tracker written, no evidence

@@ -409,3 +409,20 @@ def test_mock_incident_days_fail_even_with_a_low_objective() -> None:
     statuses = [compute.figures(low, c).status for c in counts]
     assert statuses[2] == "FAIL"  # Wednesday
     assert "NO_DATA" not in statuses
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.csv", "exports/../../x.csv"])
+def test_an_export_outside_the_repository_is_never_read(tmp_path: Path, path: str) -> None:
+    with pytest.raises(OpsError, match="read only from inside the repository"):
+        FileSource(tmp_path, path, "csv").measure(SLO, [(WEEK.start, WEEK.end)])
+
+
+def test_an_export_is_not_read_through_a_symlink(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "m.csv").write_text("timestamp,good,total\n2026-11-10T00:00:00Z,1,1\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "exports").symlink_to(outside)
+    with pytest.raises(OpsError, match=r"'exports/m\.csv': an export is read only"):
+        FileSource(root, "exports/m.csv", "csv").measure(SLO, [(WEEK.start, WEEK.end)])

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from checks import atomic, dates, document, secrets
     from checks import project as projects
     from checks.evidence.record import check_writable, record
-    from checks.github import DEFAULT_API, GitHub
+    from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub
     from checks.paths import writable
     from checks.retros import followups
     from checks.retros.trackers import add_trackers
@@ -68,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
         raise OpsError("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
     if not token.isprintable() or " " in token:
         raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
-    api = GitHub(os.environ.get("GITHUB_API_URL", DEFAULT_API), token, repository)
+    api = GitHub(
+        os.environ.get("GITHUB_API_URL", DEFAULT_API),
+        token,
+        repository,
+        deadline=backlog.get("timeout_seconds", DEFAULT_DEADLINE),
+    )
     if args.check:
         mismatches = followups.check(api, recs, as_of)
         for m in mismatches:

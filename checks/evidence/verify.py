@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from checks import jsonload
+from checks.dates import parse_instant
 from checks.errors import OpsError
 from checks.evidence import files, manifest, runlog
 from checks.evidence.files import MANIFEST, RUN_LOG
@@ -85,9 +87,11 @@ def removed_lines(old: list[bytes], new: list[bytes]) -> list[int]:
     return match(old, new)[0]
 
 
-def _timestamp(raw: bytes) -> str | None:
+def _timestamp(raw: bytes) -> tuple[dt.datetime, str] | None:
+    """A valid line's instant (and its text), or None."""
     entry = runlog.parse_line(1, raw).entry
-    return entry["timestamp"] if entry is not None else None  # the schema fixes its form
+    moment = parse_instant(entry["timestamp"]) if entry is not None else None
+    return (moment, entry["timestamp"]) if moment is not None and entry is not None else None
 
 
 def append_only_findings(root: Path, base: str, current: bytes) -> list[Finding]:
@@ -109,14 +113,16 @@ def append_only_findings(root: Path, base: str, current: bytes) -> list[Finding]
         for number in missing
     ]
     last = next((t for t in map(_timestamp, reversed(old)) if t is not None), None)
-    for number in appended if last is not None else ():
+    if last is None:
+        return findings
+    for number in appended:
         stamp = _timestamp(new[number - 1])
-        if stamp is not None and stamp < last:
+        if stamp is not None and stamp[0] < last[0]:
             findings.append(
                 _log_finding(
                     number,
-                    f"line {number} was added since {base} but is dated {stamp}, before the"
-                    f" last line run.log had there ({last}); run.log only grows forward in"
+                    f"line {number} was added since {base} but is dated {stamp[1]}, before the"
+                    f" last line run.log had there ({last[1]}); run.log only grows forward in"
                     " time: remove the line and run the command again",
                     "$.timestamp",
                 )

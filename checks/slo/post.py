@@ -17,7 +17,7 @@ from pathlib import Path
 
 from checks import http, secrets
 from checks.errors import OpsError
-from checks.github import DEFAULT_API, GitHub, author, labels, web_url
+from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub, author, labels, web_url
 from checks.project import Project
 from checks.retros.followups import TRUSTED
 from checks.slo.render import decimal_text
@@ -87,7 +87,8 @@ def post_all(
     repository = backlog.get("github_repository") or environ.get("GITHUB_REPOSITORY")
     if token and repository:
         api_url = environ.get("GITHUB_API_URL", DEFAULT_API)
-        api = GitHub(api_url, token, repository, web_url(api_url, environ))
+        deadline = backlog.get("timeout_seconds", DEFAULT_DEADLINE)
+        api = GitHub(api_url, token, repository, web_url(api_url, environ), deadline)
         trusted = [*TRUSTED, *backlog.get("issue_authors", [])]
         issue = tracking_issue(api, project.slug)
         for w, text in zip(written, texts, strict=True):

@@ -20,11 +20,13 @@ import datetime as dt
 import math
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from checks.dates import instant_seconds
 from checks.errors import OpsError
+from checks.findings import printable
+from checks.paths import first_link
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
@@ -68,6 +70,12 @@ class FileSource:
         name = self.path.replace("{slo}", slo.name)
         if series is not None:
             name = name.replace("{series}", series)
+        pure = PurePosixPath(name)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in name or first_link(self.root, name):
+            raise OpsError(
+                f"metrics.file.path in project.yaml leads to {printable(name)!r}: an export is "
+                "read only from inside the repository, by a relative path without '..' or symlinks"
+            )
         path = self.root / name
         if not path.is_file():
             raise OpsError(
