@@ -164,6 +164,11 @@ def test_problems_name_the_file_and_line(
     assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert not (repo / "ops/shop/slo").exists()
+    # ops validate (and so the gate) says the same before the weekly job meets it
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert f"ops/shop/openslo/{message}" in out
+    assert out.endswith("2 documents checked: 1 error in 1 file\n")
 
 
 def test_a_name_used_twice_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,7 +179,42 @@ def test_a_name_used_twice_is_refused(repo: Path, capsys: pytest.CaptureFixture[
         encoding="utf-8",
     )
     assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W47"]) == 2
-    assert "two SLOs are named 'payments'" in capsys.readouterr().err
+    message = (
+        "ops/shop/openslo/checkout.yaml:46: the SLO name 'payments' is used twice "
+        "(ops/shop/project.yaml:8); rename one: a report measures each SLO once"
+    )
+    assert message in capsys.readouterr().err
+    assert main(["--root", str(repo), "validate"]) == 1
+    assert message in capsys.readouterr().out
+
+
+def test_validate_reports_every_broken_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = repo / "ops/shop/openslo"
+    (folder / "a.yaml").write_text("apiVersion: openslo/v2\nkind: SLO\n", encoding="utf-8")
+    (folder / "b.yaml").write_text("key: [unclosed\n", encoding="utf-8")
+    assert main(["--root", str(repo), "validate", str(folder / "b.yaml")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out[:-1]] == ["ops/shop/openslo/b.yaml"]
+    assert out[-1] == "1 document checked: 1 error in 1 file"
+    assert main(["--root", str(repo), "validate"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out[:-1]] == [
+        "ops/shop/openslo/a.yaml",
+        "ops/shop/openslo/b.yaml",
+    ]
+    assert out[-1] == "4 documents checked: 2 errors in 2 files"
+
+
+def test_a_file_of_too_many_documents_is_refused_quickly(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n---\n" * 10_000
+    (repo / "ops/shop/openslo/many.yaml").write_text(many, encoding="utf-8")
+    assert main(["--root", str(repo), "validate"]) == 1
+    assert (
+        f"ops/shop/openslo/many.yaml:{5 * openslo.MAX_DOCUMENTS}: holds more than "
+        f"{openslo.MAX_DOCUMENTS} YAML documents; split it into several files"
+    ) in capsys.readouterr().out
 
 
 def test_objectives_are_written_as_percentages(

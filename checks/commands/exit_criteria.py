@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     project = projects.load(root, args.project)
     as_of = dates.as_of(args)
     check_writable(root)
-    config = settings.of(project)
+    config = settings.load(root, project)
     checked = engine.check(root, engine.projects(root, [project.slug]))
     errors = sorted(f for f in checked.findings if f.severity == "error")
     verdict = [

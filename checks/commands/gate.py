@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 results[slug].append(Finding(where, e.line or 1, None, e.message, rule="valid"))
             continue
         recs = records.load(root, project, found)
-        results[slug] += rules.judge(recs, settings.of(project), as_of)
+        results[slug] += rules.judge(recs, settings.load(root, project), as_of)
     evidence = [f._replace(rule="evidence") for f in verify(root, args.base)]
     if evidence:
         results[EVIDENCE] = evidence

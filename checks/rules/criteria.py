@@ -40,11 +40,13 @@ def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     for week in weeks:
         record = reports.get(week)
         status = record.data.get("status") if record else None
-        if status != "PASS":
+        other = facts.report_mismatch(record, settings) if record else None
+        if status != "PASS" or other:
             met = False
         parts.append(
             f"{week.label} {status or 'missing'}"
-            + (f" ({record.rel})" if record and status != "PASS" else "")
+            + (f" against other SLOs: {other}" if other else "")
+            + (f" ({record.rel})" if record and (status != "PASS" or other) else "")
         )
     need = f"{settings.steady_weeks} consecutive PASS weeks needed"
     return Criterion("slo", met, f"{'; '.join(parts)} ({need})")

@@ -4,6 +4,7 @@ retro planner and the follow-ups all query. Pure: records and settings in, value
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import NamedTuple
 
 from checks.dates import Week, add_business_days, as_date, local_date, week_from
@@ -216,3 +217,37 @@ def slo_weeks(records: Records) -> dict[Week, Record]:
         if week is not None:  # an invalid week is ops validate's to report
             out[week] = record
     return out
+
+
+def report_mismatch(record: Record, settings: Settings) -> str | None:
+    """Why a report was not measured against the SLOs the project defines now (a missing or
+    an extra SLO, another objective), or None when it was, or when that cannot be told."""
+    if settings.slos is None:
+        return None
+    measured = {}
+    for entry in listed(record.data.get("slos")):
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            objective = entry.get("objective")
+            if isinstance(objective, int | float) and not isinstance(objective, bool):
+                measured[entry["name"]] = Decimal(str(objective))
+    defined = dict(settings.slos)
+    missing = [name for name in defined if name not in measured]
+    if missing:
+        return f"it lacks {_names(missing)}, which the project defines"
+    extra = [name for name in measured if name not in defined]
+    if extra:
+        return f"it measures {_names(extra)}, which the project does not define"
+    for name, objective in defined.items():
+        if measured[name] != objective:
+            from checks.slo.render import decimal_text
+
+            return (
+                f"it measures {name!r} against {decimal_text(measured[name])}, the project's "
+                f"objective is {decimal_text(objective)}"
+            )
+    return None
+
+
+def _names(names: list[str]) -> str:
+    shown = [repr(n) for n in names[:3]] + ([f"{len(names) - 3} more"] if len(names) > 3 else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]

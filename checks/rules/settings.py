@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +34,9 @@ class Settings:
     due_business_days: dict[str, int]
     steady_weeks: int
     max_open_days: int = DEFAULT_MAX_OPEN_DAYS
+    # (name, objective in percent) of every SLO the project defines (project.yaml and OpenSLO),
+    # in order; None when they cannot be read (ops validate says why)
+    slos: tuple[tuple[str, Decimal], ...] | None = None
 
     def sla_days(self, severity: str) -> int | None:
         """Days to fix a finding of this severity; unknown counts as high until triaged."""
@@ -50,7 +55,21 @@ class Settings:
         return self.due_business_days.get(severity, DEFAULT_DUE_BUSINESS_DAYS)
 
 
-def of(project: Project) -> Settings:
+def load(root: Path, project: Project) -> Settings:
+    """The settings, with the SLOs of project.yaml and of ops/<project>/openslo/ (read here)."""
+    from checks.errors import OpsError
+    from checks.slo.weekly import all_slos
+
+    try:
+        defined: tuple[tuple[str, Decimal], ...] | None = tuple(
+            (slo.name, slo.objective) for slo in all_slos(root, project)
+        )
+    except OpsError:  # a broken OpenSLO file: validate reports it, the gate's rule `valid` too
+        defined = None
+    return of(project, defined)
+
+
+def of(project: Project, slos: tuple[tuple[str, Decimal], ...] | None = None) -> Settings:
     data: dict[str, Any] = project.data
     cadence = data.get("cadence", {})
     postmortem = data.get("postmortem", {})
@@ -68,4 +87,5 @@ def of(project: Project) -> Settings:
             "slo_consecutive_weeks", DEFAULT_STEADY_WEEKS
         ),
         max_open_days=data.get("incidents", {}).get("max_open_days", DEFAULT_MAX_OPEN_DAYS),
+        slos=slos,
     )

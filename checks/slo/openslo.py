@@ -18,45 +18,101 @@ from typing import Any
 from checks import document
 from checks.document import DocumentError
 from checks.errors import OpsError
+from checks.findings import Finding
 from checks.slo.model import Slo
 
 SCHEMA = "openslo.schema.json"
+RULE = "openslo"
+MAX_DOCUMENTS = 500  # per file: a few dozen SLOs is a large service
 _MARKER = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 def load(root: Path, project: str) -> list[Slo]:
-    """The SLOs of every OpenSLO file of the project, in file and document order."""
+    """The SLOs of every OpenSLO file of the project, in file and document order; OpsError
+    (the first problem) when a file cannot be used."""
+    slos, problems = read(root, project)
+    if problems:
+        first = problems[0]
+        raise OpsError(first.message, path=first.path, line=first.line)
+    return slos
+
+
+def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
+    """The SLOs of the project's OpenSLO files, and every problem with them (what ``ops
+    validate`` reports: a file that cannot be read or fails the schema, an indicatorRef to no
+    SLI, an SLO name used twice, here or in project.yaml's slos:)."""
     from checks import tree
 
     found = tree.scan(root, ("ops", project, "openslo"))
-    if found.problems:  # a link or a stray file: never read around it
-        raise OpsError(found.problems[0].message, path=found.problems[0].path)
-    files = [k.rel for k in found.known if k.what == "openslo"]
+    problems = list(found.problems)  # a link or a stray file: never read around it
+    files = sorted(k.rel for k in found.known if k.what == "openslo")
     slos: list[tuple[str, int, document.Document]] = []  # (file, first line, document)
     indicators: dict[str, dict[str, Any]] = {}
-    for rel in sorted(files):
-        for first, doc in _documents(root / rel, rel):
+    for rel in files:
+        try:
+            documents = _documents(root / rel, rel)
+        except OpsError as e:
+            problems.append(Finding(rel, e.line or 1, None, e.message, rule=RULE))
+            continue
+        for first, doc in documents:
             if doc.data.get("kind") == "SLO":
                 slos.append((rel, first, doc))
             elif doc.data.get("kind") == "SLI":
                 indicators[doc.data["metadata"]["name"]] = doc.data["spec"]
     out = []
+    names = _project_names(root, project)
     for rel, first, doc in slos:
         data = doc.data
         spec = data["spec"]
+        name = data["metadata"]["name"]
+        line = doc.line(["metadata", "name"]) + first - 1
+        if name in names:
+            problems.append(
+                Finding(
+                    rel,
+                    line,
+                    None,
+                    f"the SLO name {name!r} is used twice ({names[name]}); rename one: a report "
+                    "measures each SLO once",
+                    rule=RULE,
+                )
+            )
+            continue
+        names[name] = f"{rel}:{line}"
         if "indicator" in spec:
             indicator = spec["indicator"]["spec"]
         elif spec["indicatorRef"] in indicators:
             indicator = indicators[spec["indicatorRef"]]
         else:
-            raise OpsError(
-                f"indicatorRef {spec['indicatorRef']!r} names no SLI document in "
-                f"ops/{project}/openslo/",
-                path=rel,
-                line=doc.line(["spec", "indicatorRef"]) + first - 1,
+            problems.append(
+                Finding(
+                    rel,
+                    doc.line(["spec", "indicatorRef"]) + first - 1,
+                    None,
+                    f"indicatorRef {spec['indicatorRef']!r} names no SLI document in "
+                    f"ops/{project}/openslo/",
+                    rule=RULE,
+                )
             )
+            continue
         out.append(_slo(data, indicator))
-    return out
+    return out, problems
+
+
+def _project_names(root: Path, project: str) -> dict[str, str]:
+    """The SLO names of project.yaml's slos: (where each is); none when it cannot be read
+    (validate reports project.yaml itself)."""
+    rel = f"ops/{project}/project.yaml"
+    try:
+        doc = document.parse("project", document.read_text(root / rel))
+    except (DocumentError, OSError):
+        return {}
+    entries = doc.data.get("slos")
+    return {
+        entry["name"]: f"{rel}:{doc.line(['slos', index, 'name'])}"
+        for index, entry in enumerate(entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    }
 
 
 def _slo(data: dict[str, Any], indicator: dict[str, Any]) -> Slo:
@@ -89,8 +145,15 @@ def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
         text = document.read_text(path)
     except DocumentError as e:
         raise OpsError(e.message, path=rel, line=e.line) from None
-    starts = [0] + [m.end() + 1 for m in _MARKER.finditer(text)]
-    ends = [m.start() for m in _MARKER.finditer(text)] + [len(text)]
+    markers = list(_MARKER.finditer(text))
+    if len(markers) >= MAX_DOCUMENTS:
+        raise OpsError(
+            f"holds more than {MAX_DOCUMENTS} YAML documents; split it into several files",
+            path=rel,
+            line=text.count("\n", 0, markers[MAX_DOCUMENTS - 1].start()) + 1,
+        )
+    starts = [0] + [m.end() + 1 for m in markers]
+    ends = [m.start() for m in markers] + [len(text)]
     out = []
     for start, end in zip(starts, ends, strict=True):
         chunk = text[start:end]

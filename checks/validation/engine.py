@@ -30,6 +30,7 @@ class Selection(NamedTuple):
     requested: list[Target]  # whose findings are reported
     context: list[Target]  # read too, for the cross-document rules of their projects
     problems: list[Finding]  # entries that are errors in themselves (and command-line problems)
+    openslo: tuple[str, ...] = ()  # OpenSLO files to check (not records: read per project)
 
 
 class Result(NamedTuple):
@@ -44,14 +45,23 @@ def everything(root: Path, found: tree.Tree | None = None) -> Selection:
     """All of ops/ and templates/: what ``ops validate`` checks when no path is given
     (``found``: the scan of ops/, when the caller made it already)."""
     ops, templates = found or tree.scan(root), tree.scan(root, ("templates",))
-    return Selection(ops.targets + templates.targets, [], ops.problems + templates.problems)
+    return Selection(
+        ops.targets + templates.targets, [], ops.problems + templates.problems, _openslo(ops)
+    )
+
+
+def _openslo(*found: tree.Tree) -> tuple[str, ...]:
+    return tuple(k.rel for f in found for k in f.known if k.what == tree.OPENSLO)
 
 
 def projects(root: Path, slugs: Iterable[str]) -> Selection:
     """Whole projects (``ops gate --project``, ``ops exit-criteria``)."""
     found = [tree.scan_project(root, slug) for slug in slugs]
     return Selection(
-        [t for f in found for t in f.targets], [], [p for f in found for p in f.problems]
+        [t for f in found for t in f.targets],
+        [],
+        [p for f in found for p in f.problems],
+        _openslo(*found),
     )
 
 
@@ -62,6 +72,7 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
     """
     requested: list[Target] = []
     problems: list[Finding] = []
+    openslo: list[str] = []
     for raw in paths:
         rel = _relative(root, raw)
         if rel is None:
@@ -71,6 +82,7 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
             whole = everything(root)
             requested += whole.requested
             problems += whole.problems
+            openslo += whole.openslo
             continue
         parts = tuple(rel.split("/"))
         if parts[0] not in ("ops", "templates"):
@@ -89,12 +101,15 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
             found = tree.scan(root, parts)
             requested += found.targets
             problems += found.problems
+            openslo += _openslo(found)
         else:
             placed = tree.place(parts, what)
             if isinstance(placed, Target):
                 requested.append(placed)
             elif isinstance(placed, Finding):
                 problems.append(placed)
+            elif isinstance(placed, tree.Known) and placed.what == tree.OPENSLO:
+                openslo.append(placed.rel)
     requested = list(dict.fromkeys(requested))
     context: list[Target] = []
     for project in sorted({t.project for t in requested if t.project}):
@@ -103,7 +118,9 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
         missing = tree.missing_project_file(project)
         if missing in found.problems:  # every record of the project is judged without it
             problems.append(missing)
-    return Selection(requested, context, list(dict.fromkeys(problems)))
+    return Selection(
+        requested, context, list(dict.fromkeys(problems)), tuple(dict.fromkeys(openslo))
+    )
 
 
 def _relative(root: Path, raw: str) -> str | None:
@@ -197,7 +214,8 @@ def check(
         out.extend(results[target].findings)
     lines = Lines(root, contents)
     out.extend(_cross(everything_read, results, {t.rel for t in requested}, lines))
-    return Result(capped(out), len(requested))
+    out.extend(_openslo_findings(root, selection.openslo))
+    return Result(capped(out), len(requested) + len(selection.openslo))
 
 
 def validate(
@@ -259,6 +277,17 @@ def _cross(
     for project, records in sorted(by_project.items()):
         found = check_project(project, records, lines)
         out.extend(f for f in found if f.path in wanted)
+    return out
+
+
+def _openslo_findings(root: Path, rels: Sequence[str]) -> list[Finding]:
+    """What is wrong with the OpenSLO files asked for, read with the rest of their project's."""
+    from checks.slo import openslo
+
+    wanted = set(rels)
+    out: list[Finding] = []
+    for project in sorted({rel.split("/")[1] for rel in rels}):
+        out += [f for f in openslo.read(root, project)[1] if f.path in wanted]
     return out
 
 

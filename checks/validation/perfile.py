@@ -65,6 +65,11 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
                 Finding(rel, doc.line(path), json_path(path), message, rule="report")
                 for path, message in reports.check(doc.data)
             )
+            if target.role != "template":
+                findings.extend(
+                    Finding(rel, doc.body_line + number, None, message, rule="report")
+                    for number, message in reports.check_body(doc.data, doc.body)
+                )
     return findings, _facts(target, doc)
 
 
@@ -94,10 +99,10 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
     assert target.kind is not None
     expected = kinds.expected_filename(target.kind, doc.data)
     actual = target.rel.rsplit("/", 1)[-1]
-    if expected is None or expected.lower() == actual.lower():
+    if expected is None or expected == actual:  # exactly: git and Linux tell cases apart
         return []
     key = _NAME_KEY.get(target.kind, "date")
-    if target.kind == "postmortem" and actual.lower().startswith(str(doc.data.get("date"))):
+    if target.kind == "postmortem" and actual.startswith(str(doc.data.get("date"))):
         key = "incident"
     return [
         Finding(

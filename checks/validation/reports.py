@@ -9,10 +9,12 @@ by hand or copied from another week: the exit criteria would count it as it clai
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from checks import markdown
 from checks.dates import parse_instant, week_from
 from checks.slo.compute import Counts, figures, overall
 from checks.slo.model import Slo
@@ -23,6 +25,95 @@ DERIVED = ("sli", "error_budget_remaining", "burn_rate", "status")
 
 def check(data: dict[str, Any]) -> list[tuple[Path, str]]:
     return [*_window(data), *_figures(data)]
+
+
+# --- the body people read agrees with the front matter machines read ---------------------------
+
+_VERDICT = re.compile(r"\*\*(PASS|FAIL|NO_DATA)\*\*")
+BY_HAND = "write the report with ops slo, not by hand"
+
+
+def check_body(data: dict[str, Any], body: str) -> list[tuple[int, str]]:
+    """(0-based body line, message) where the Summary's verdict or a row of the SLOs table says
+    otherwise than the front matter: a report edited on one side only shows reviewers one
+    verdict and the exit criteria another."""
+    entries, status = data.get("slos"), data.get("status")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return []  # the schema reports it
+    sections = {s.name: s for s in markdown.sections(markdown.outline(body)) if s.level == 2}
+    source = markdown.source_lines(body)
+    out = []
+    summary = sections.get("Summary")
+    first = next((x for x in summary.lines if x.kind == markdown.TEXT), None) if summary else None
+    if first is not None and isinstance(status, str):
+        said = _VERDICT.match(source[first.number].strip())
+        if said is None or said.group(1) != status:
+            shown = said.group(1) if said else "no verdict"
+            out.append(
+                (
+                    first.number,
+                    f"the Summary says {shown}, the front matter {status}: the Summary begins "
+                    f"with the week's status (**{status}**); {BY_HAND}",
+                )
+            )
+    table = sections.get("SLOs")
+    if table is not None and entries:
+        out += _table(table, source, entries)
+    return out
+
+
+def _table(
+    section: markdown.Section, source: list[str], entries: list[dict[str, Any]]
+) -> list[tuple[int, str]]:
+    rows = [
+        x.number
+        for x in section.lines
+        if x.kind == markdown.TEXT and source[x.number].lstrip().startswith("|")
+    ][2:]  # after the header and the delimiter row
+    if len(rows) != len(entries):
+        return [
+            (
+                section.line,
+                f"the SLOs table has {len(rows)} row{'s' if len(rows) != 1 else ''}, the front "
+                f"matter {len(entries)} SLO{'s' if len(entries) != 1 else ''}; {BY_HAND}",
+            )
+        ]
+    out = []
+    for number, entry in zip(rows, entries, strict=True):
+        cells = [c.strip() for c in source[number].strip().strip("|").split("|")]
+        name, objective, status = (
+            cells[0],
+            _percent(cells[1] if len(cells) > 1 else ""),
+            (cells[-1].split()[-1] if cells[-1] else ""),
+        )
+        want = (entry.get("name"), _decimal(entry.get("objective")), entry.get("status"))
+        if (name, objective, status) != want:
+            out.append(
+                (
+                    number,
+                    f"the SLOs table says {name} {_shown(objective)} % {status}, the front "
+                    f"matter {want[0]} {_shown(want[1])} % {want[2]}; {BY_HAND}",
+                )
+            )
+    return out
+
+
+def _percent(cell: str) -> Decimal | None:
+    return _decimal(cell.removesuffix("%").strip())
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _shown(value: Decimal | None) -> str:
+    return "?" if value is None else f"{value.normalize():f}"
 
 
 def _window(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:

@@ -1,13 +1,16 @@
-"""slo-reports: every complete ISO week since the first report has its report."""
+"""slo-reports: every complete ISO week since the first report has its report, and the reports
+of the weeks the exit criterion counts were measured against the SLOs the project defines (a
+report that drops a failing SLO, or lowers its objective, counts for nothing)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from checks.dates import last_complete_week
+from checks.dates import Week, last_complete_week
 from checks.findings import Finding
+from checks.rules import facts
 from checks.rules.facts import slo_weeks
-from checks.rules.records import Records
+from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
 
 SHOWN = 10  # missing weeks named one by one; the rest are counted
@@ -40,6 +43,7 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
                 )
             )
         week = week.next()
+    out += _measured_otherwise(reports, settings, as_of)
     if first_hidden is not None:
         out.append(
             Finding(
@@ -48,6 +52,32 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
                 None,
                 f"... and {more:,} more complete weeks without a report, up to {last.label}",
                 rule="slo-reports",
+            )
+        )
+    return out
+
+
+def _measured_otherwise(
+    reports: dict[Week, Record], settings: Settings, as_of: dt.date
+) -> list[Finding]:
+    from checks.rules.criteria import window
+
+    out = []
+    for week in window(settings, as_of):
+        record = reports.get(week)
+        reason = facts.report_mismatch(record, settings) if record else None
+        if record is None or reason is None:
+            continue
+        passed = record.data.get("status") == "PASS"
+        out.append(
+            Finding(
+                record.rel,
+                record.line("slos"),
+                "$.slos",
+                f"{week.label} was not measured against the project's SLOs: {reason}; "
+                f"write it again: ops slo --project {settings.slug} --week {week.label}",
+                rule="slo-reports",
+                severity="error" if passed else "warning",
             )
         )
     return out
