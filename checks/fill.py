@@ -61,10 +61,11 @@ def fill(text: str, values: Mapping[str, Any], heading: str | None = None) -> st
 
 
 def next_id(existing: Sequence[str], prefix: str, width: int = 3) -> str:
-    """The next free ``<prefix><number>`` after the highest existing one."""
+    """The next free ``<prefix><number>`` after the highest existing one. Ids longer than
+    the schema allows (64 characters) are ops validate's to report, never numbers to read."""
     numbers = [
         int(m.group(1))
         for ident in existing
-        if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", ident))
+        if len(ident) <= 64 and (m := re.fullmatch(re.escape(prefix) + r"([0-9]+)", ident))
     ]
     return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"

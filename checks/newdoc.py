@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from checks import document, fill, kinds
@@ -46,7 +47,10 @@ def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
         problem = severity_problem(opts.severity, project.severity_scale)
         if problem is not None:
             raise OpsError(f"--severity {problem} (ops/{project.slug}/project.yaml)")
-        existing = [str(r.data.get("id")) for r in recs.of("incident")]
+        # ids in the records and in their file names: a file misnamed for its id still takes one
+        existing = [
+            name for r in recs.of("incident") for name in (str(r.data.get("id")), Path(r.rel).stem)
+        ]
         ident = opts.ident or fill.next_id(existing, f"INC-{opts.date.year}-")
         started = opts.started or f"{day}T00:00:00Z"
         return {

@@ -169,3 +169,16 @@ def test_an_option_that_is_not_utf_8_is_refused(
     assert err.startswith(f"ops: error: {option} ")
     assert "is not valid UTF-8 text" in err and "\\x" in err and "Traceback" not in err
     assert snapshot(repo) == before
+
+
+def test_an_id_too_long_to_be_valid_is_not_a_number_to_count_from(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (repo / "ops/shop/incidents/INC-2026-001.md").read_text()
+    long_id = "INC-2026-" + "9" * 5000  # int() refuses strings this long: it crashed ops new
+    (repo / "ops/shop/incidents/INC-2026-002.md").write_text(
+        source.replace("id: INC-2026-001", f"id: {long_id}")
+    )
+    argv = ["new", "incident", "--project", "shop", "--title", "x", "--severity", "SEV1"]
+    code, out, _ = run(capsys, *argv, "--as-of", "2026-02-03")
+    assert (code, out) == (0, "created ops/shop/incidents/INC-2026-003.md\n")
