@@ -826,7 +826,8 @@ def security_doc(p: Project, day: date, rng: random.Random, active: list[dict[st
             continue
         if f["severity"] in ("medium", "low") and rng.random() < 0.3:
             f["status"] = "accepted"
-            f["expires"] = day + timedelta(days=rng.randint(30, 120))
+            # at most vulnerability_exception_max_days (default 90) after the log
+            f["expires"] = day + timedelta(days=rng.randint(30, 90))
             f["approver"] = rng.choice(p.people[:2])
         else:
             f["status"] = "fixed"

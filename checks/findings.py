@@ -112,5 +112,5 @@ def counted(finding: Finding) -> int:
 
 
 def days(n: int) -> str:
-    """``1 day``, ``3 days``."""
-    return f"{n} day" if n == 1 else f"{n} days"
+    """``1 day``, ``3 days``, ``355,740 days``."""
+    return f"{n} day" if n == 1 else f"{n:,} days"

@@ -10,6 +10,10 @@ from checks.findings import shorten
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 DEFAULT_SEVERITY_SCALE = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 DEFAULT_THRESHOLD = "SEV2"  # postmortem.required_at_or_above
+# A security finding's severities, most severe first, as schemas/security-log.schema.json lists
+# them: for its SLA a finding keeps the most severe one any log gave it (checks.rules.facts)
+FINDING_SEVERITIES = ("critical", "high", "medium", "low", "unknown")
+DEFAULT_EXCEPTION_MAX_DAYS = 90  # vulnerability_exception_max_days: an exception's longest term
 
 
 class Kind(NamedTuple):

@@ -37,3 +37,32 @@ def test_gate_case(
 
 def test_cases_exist() -> None:
     assert len(CASES) >= 12
+
+
+@pytest.mark.parametrize(
+    ("case_name", "limit", "expected"),
+    [
+        pytest.param("exception-at-the-maximum", 30, "write 2026-02-12 or earlier", id="30"),
+        pytest.param("exception-one-day-past-the-maximum", 91, None, id="91"),
+    ],
+)
+def test_a_project_sets_its_own_exception_maximum(
+    case_name: str,
+    limit: int,
+    expected: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """vulnerability_exception_max_days in project.yaml replaces the default of 90 days."""
+    case = next(c for c in CASES if c.name == case_name)
+    root = build_tree(case, DATA / "validate" / "_base", tmp_path / "repo")
+    with (root / "ops/shop/project.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"vulnerability_exception_max_days: {limit}\n")
+    monkeypatch.chdir(root)
+    code = main(["validate", "--no-cache", "ops/shop/security/2026-01-13.md"])
+    out = capsys.readouterr().out
+    assert code == (0 if expected is None else 1), out
+    if expected is not None:
+        assert f"an exception lasts at most {limit} days after the log" in out
+        assert expected in out

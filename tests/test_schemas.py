@@ -98,3 +98,17 @@ def test_refs_never_reach_the_network() -> None:
     resolver = schemas.registry().resolver()
     with pytest.raises(Unresolvable):
         resolver.lookup("https://json-schema.org/draft-07/schema")
+
+
+def test_finding_severities_are_the_schemas() -> None:
+    """One order of finding severities: the schema's enum, most severe first, is the order the
+    SLA keeps a finding's highest severity in; vulnerability_sla_days takes the same names."""
+    from checks.kinds import FINDING_SEVERITIES
+
+    log = json.loads((SCHEMA_DIR / "security-log.schema.json").read_text(encoding="utf-8"))
+    finding = log["properties"]["findings"]["items"]["properties"]
+    assert tuple(finding["severity"]["enum"]) == FINDING_SEVERITIES
+    project = json.loads((SCHEMA_DIR / "project.schema.json").read_text(encoding="utf-8"))
+    assert tuple(project["properties"]["vulnerability_sla_days"]["properties"]) == (
+        FINDING_SEVERITIES
+    )

@@ -129,20 +129,25 @@ def vulnerabilities(records: Records, settings: Settings, as_of: dt.date) -> Cri
     late = facts.outstanding(records, settings, as_of)
     if late:
         listed = "; ".join(
-            f"{o.current.finding['id']} ({o.current.finding.get('severity')}) {o.age} days, "
-            f"SLA {o.sla}"
-            for o in late
+            f"{o.current.finding['id']} ({o.severity}) {o.age} days, SLA {o.sla}" for o in late
         )
         return Criterion("vulnerabilities", False, f"outstanding beyond SLA: {listed}")
-    current = facts.current_findings(records, as_of).values()
-    fixed = [c.finding for c in current if c.finding.get("status") == "fixed"]
-    within = 0
-    for f in fixed:
-        sla = settings.sla_days(str(f.get("severity")))
-        found, done = as_date(f.get("discovered")), as_date(f.get("fixed"))
-        if sla is not None and found and done and (done - found).days <= sla:
+    # fixed findings graded as the gate judges them: from the first discovery date any log gave,
+    # against the SLA of the most severe severity a log gave (facts.sla)
+    fixed = [
+        c
+        for c in facts.current_findings(records, as_of).values()
+        if c.finding.get("status") == "fixed"
+    ]
+    within = graded = 0
+    for c in fixed:
+        days = facts.sla(c, settings).days
+        done = as_date(c.finding.get("fixed"))
+        if days is None:
+            continue
+        graded += 1
+        if c.discovered and done and (done - c.discovered).days <= days:
             within += 1
-    graded = sum(1 for f in fixed if settings.sla_days(str(f.get("severity"))) is not None)
     return Criterion(
         "vulnerabilities",
         True,

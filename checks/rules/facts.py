@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from checks.dates import Week, add_business_days, as_date, local_date, week_from
-from checks.kinds import CLOSED, is_finished
+from checks.kinds import CLOSED, FINDING_SEVERITIES, is_finished
 from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
 
@@ -23,13 +23,16 @@ def listed(value: object) -> list[object]:
 
 
 class Current(NamedTuple):
-    """A finding as the newest security log that names it records it, and the first day any
-    log says it was discovered (a later log cannot move the SLA clock)."""
+    """A finding as the newest security log that names it records it, the first day any log
+    says it was discovered (a later log cannot move the SLA clock), and the most severe
+    severity any log gave it (a later log cannot lower its SLA)."""
 
     record: Record
     position: int
     finding: dict[str, object]
     discovered: dt.date | None
+    highest: str | None  # in FINDING_SEVERITIES' order; None if no log gave it one of them
+    since: Record  # the first of the newest logs that all give it its present severity
 
     @property
     def line(self) -> int:
@@ -45,6 +48,16 @@ class Current(NamedTuple):
         return as_date(exception.get("expires")) if isinstance(exception, dict) else None
 
 
+def _more_severe(a: str | None, b: object) -> str | None:
+    """The more severe of a finding severity and a value (one that is no severity, which
+    ops validate reports, counts as none)."""
+    if not isinstance(b, str) or b not in FINDING_SEVERITIES:
+        return a
+    if a is None or FINDING_SEVERITIES.index(b) < FINDING_SEVERITIES.index(a):
+        return b
+    return a
+
+
 def current_findings(records: Records, as_of: dt.date) -> dict[str, Current]:
     current: dict[str, Current] = {}
     for day, record in records.dated("security-log"):
@@ -54,11 +67,39 @@ def current_findings(records: Records, as_of: dt.date) -> dict[str, Current]:
             if isinstance(finding, dict) and isinstance(finding.get("id"), str):
                 ident = finding["id"]
                 dates = [as_date(finding.get("discovered"))]
-                if ident in current:
-                    dates.append(current[ident].discovered)
+                severity = finding.get("severity")
+                highest, since = _more_severe(None, severity), record
+                prior = current.get(ident)
+                if prior is not None:
+                    dates.append(prior.discovered)
+                    highest = _more_severe(prior.highest, severity)
+                    if prior.finding.get("severity") == severity:
+                        since = prior.since
                 first = min((d for d in dates if d is not None), default=None)
-                current[ident] = Current(record, index, finding, first)
+                current[ident] = Current(record, index, finding, first, highest, since)
     return current
+
+
+class Sla(NamedTuple):
+    days: int | None  # None: no SLA
+    severity: str  # the severity it is the SLA of
+    lowered: Record | None  # the log that lowered the finding below that severity, if one did
+
+
+def sla(current: Current, settings: Settings) -> Sla:
+    """A finding's SLA: the shorter of its present severity's and that of the most severe
+    severity any log gave it. Lowering a finding's severity never lengthens its SLA; raising
+    it shortens it; ``unknown`` (which counts as high) counts only while the finding is
+    unknown, since it is the least severe: triage to a known severity ends it."""
+    now = str(current.finding.get("severity"))
+    days = settings.sla_days(now)
+    highest = current.highest
+    if highest is None or highest == now:
+        return Sla(days, now, None)
+    then = settings.sla_days(highest)
+    if then is not None and (days is None or then < days):
+        return Sla(then, highest, current.since)
+    return Sla(days, now, None)
 
 
 class Outstanding(NamedTuple):
@@ -66,6 +107,8 @@ class Outstanding(NamedTuple):
     age: int
     sla: int
     why: str  # "still open" or "its exception expired on ..."
+    severity: str  # the severity whose SLA it is past (see sla())
+    lowered: Record | None  # the log that lowered it below that severity
 
 
 def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Outstanding]:
@@ -73,20 +116,23 @@ def outstanding(records: Records, settings: Settings, as_of: dt.date) -> list[Ou
     out = []
     for current in current_findings(records, as_of).values():
         finding = current.finding
-        sla = settings.sla_days(str(finding.get("severity")))
+        days, severity, lowered = sla(current, settings)
         discovered = current.discovered
-        if sla is None or discovered is None:
+        if days is None or discovered is None:
             continue
         age = (as_of - discovered).days
         status, expires = finding.get("status"), current.expires
-        if age <= sla or status == "fixed":
+        if age <= days or status == "fixed":
             continue
         if status == "accepted" and expires is None:
-            out.append(Outstanding(current, age, sla, "accepted without an exception that expires"))
+            why = "accepted without an exception that expires"
         elif status == "accepted" and expires is not None and expires < as_of:
-            out.append(Outstanding(current, age, sla, f"its exception expired on {expires}"))
+            why = f"its exception expired on {expires}"
         elif status != "accepted":
-            out.append(Outstanding(current, age, sla, "still open"))
+            why = "still open"
+        else:
+            continue
+        out.append(Outstanding(current, age, days, why, severity, lowered))
     return out
 
 

@@ -12,8 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from checks.dates import local_date, parse_date
-from checks.findings import Finding, json_path, shorten
-from checks.kinds import DEFAULT_SEVERITY_SCALE, DEFAULT_THRESHOLD, severity_problem
+from checks.findings import Finding, days, json_path, shorten
+from checks.kinds import (
+    DEFAULT_EXCEPTION_MAX_DAYS,
+    DEFAULT_SEVERITY_SCALE,
+    DEFAULT_THRESHOLD,
+    PROJECT_FILE,
+    severity_problem,
+)
 from checks.tree import Target
 
 Facts = dict[str, Any]  # what the cross-document rules need to know of one file
@@ -47,7 +53,65 @@ def check_project(project: str, records: Sequence[Record], line: Lines) -> list[
     out.extend(_postmortem_links(project, documents, unreadable, scale or (), line))
     out.extend(_postmortems_after_incidents(documents, _zone(config), line))
     out.extend(_findings_across_logs(documents, line))
+    out.extend(_exceptions(project, documents, config, line))
     return out
+
+
+def _exceptions(
+    project: str, documents: Sequence[Record], config: Facts | None, line: Lines
+) -> list[Finding]:
+    """An exception is approved by an owner of the project and lasts at most
+    vulnerability_exception_max_days (default 90) after the log that records it: a renewal is
+    a new approval, written in a later log. Without a readable project.yaml (an error of its
+    own) the default limit holds and the approvers go unchecked."""
+    config = config or {}
+    limit = config.get("exception_max_days", DEFAULT_EXCEPTION_MAX_DAYS)
+    owners: list[str] | None = config.get("owners")
+    settings = f"ops/{project}/{PROJECT_FILE}"
+    out = []
+    for target, facts in documents:
+        logged = parse_date(facts["date"][0]) if "date" in facts else None
+        for ident, approver, expires, index in facts.get("exceptions", []):
+            where: list[str | int] = ["findings", index, "exception"]
+            if owners is not None and approver is not None and approver not in owners:
+                same = [o for o in owners if o.casefold() == approver.casefold()]
+                hint = f" (did you mean {shorten(same[0])}?)" if same else ""
+                out.append(
+                    Finding(
+                        target.rel,
+                        line(target, [*where, "approver"]),
+                        json_path([*where, "approver"]),
+                        f"{shorten(approver)} is not an owner of the project{hint}; an exception "
+                        f"is approved by one of its owners ({_people(owners)}, in {settings}): "
+                        "have one of them approve it and write their name here",
+                        rule="exception",
+                    )
+                )
+            ends = parse_date(expires)
+            term = (ends - logged).days if logged is not None and ends is not None else 0
+            if logged is None or term <= limit:
+                continue
+            latest = logged + dt.timedelta(days=limit)
+            out.append(
+                Finding(
+                    target.rel,
+                    line(target, [*where, "expires"]),
+                    json_path([*where, "expires"]),
+                    f"the exception for {shorten(ident)} runs to {ends}, {days(term)} after "
+                    f"this log ({logged}); an exception lasts at most {days(limit)} after "
+                    f"the log that records it (vulnerability_exception_max_days in {settings}): "
+                    f"write {latest} or earlier, and renew it in a later log if the risk is "
+                    "still accepted then",
+                    rule="exception",
+                )
+            )
+    return out
+
+
+def _people(people: Sequence[str], shown: int = 5) -> str:
+    """``'@ana', '@bo'``: the first few, and how many more."""
+    names = ", ".join(shorten(p) for p in people[:shown])
+    return names + (f" and {len(people) - shown} more" if len(people) > shown else "")
 
 
 def _findings_across_logs(documents: Sequence[Record], line: Lines) -> list[Finding]:

@@ -182,6 +182,11 @@ def _value(doc: Document, key: str) -> list[Any] | None:
     return [value, [key]] if isinstance(value, str) else None
 
 
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
 def _facts(target: Target, doc: Document) -> Facts:
     """What the cross-document rules need: values with their paths in the document (lines
     are looked up only for the few that a rule reports: see engine.Lines)."""
@@ -202,6 +207,12 @@ def _facts(target: Target, doc: Document) -> Facts:
                 facts["due_days"] = [[str(k), ["postmortem", "due_business_days", k]] for k in due]
         if isinstance(data.get("timezone"), str):
             facts["timezone"] = data["timezone"]
+        owners = data.get("owners")
+        if isinstance(owners, list) and all(isinstance(o, str) for o in owners):
+            facts["owners"] = owners
+        limit = data.get("vulnerability_exception_max_days")
+        if isinstance(limit, int) and not isinstance(limit, bool):
+            facts["exception_max_days"] = limit
         return facts
     for key in ("id", "incident", "severity", "date", "started"):
         found = _value(doc, key)
@@ -225,5 +236,12 @@ def _facts(target: Target, doc: Document) -> Facts:
             [f["id"], f.get("discovered"), ["findings", i]]
             for i, f in enumerate(found)
             if isinstance(f, dict) and isinstance(f.get("id"), str)
+        ]
+        facts["exceptions"] = [
+            [f["id"], _text(f["exception"], "approver"), _text(f["exception"], "expires"), i]
+            for i, f in enumerate(found)
+            if isinstance(f, dict)
+            and isinstance(f.get("id"), str)
+            and isinstance(f.get("exception"), dict)
         ]
     return facts
