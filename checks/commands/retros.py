@@ -87,14 +87,7 @@ def run(args: argparse.Namespace) -> int:
     created = placeholders.plan(root, project, recs, config, meetings, as_of)
     rel = f"ops/{project.slug}/calendar/retros.ics"
     path = writable(root, rel)
-    previous = {}
-    if path.exists():
-        try:
-            previous = ics.read(path.read_bytes(), config.timezone)
-        except (ValueError, OSError, TypeError, KeyError) as e:
-            raise OpsError(
-                f"is not a calendar ops can read ({e}); move it away to start a new one", path=rel
-            ) from None
+    previous = ics.load(path, rel, config.timezone)  # at most 1 MiB, never through a link
     stamp = dt.datetime.combine(as_of, dt.time(), dt.UTC)
     repository = project.data.get("backlog", {}).get("github_repository")
     web = web_url(os.environ.get("GITHUB_API_URL", DEFAULT_API))

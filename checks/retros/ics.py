@@ -3,7 +3,8 @@
 Stable UIDs (from the project and the meeting), so a re-import updates events instead of
 duplicating them. An event keeps its SEQUENCE and DTSTAMP while it is unchanged, so an
 unchanged schedule gives a byte-identical file; a changed event gets the next SEQUENCE; an
-upcoming event that left the schedule is kept as CANCELLED instead of disappearing.
+upcoming event that left the schedule is kept as CANCELLED instead of disappearing. The
+earlier calendar is read by :mod:`checks.retros.icsread`, which trusts nothing in it.
 """
 
 from __future__ import annotations
@@ -11,49 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
+from checks.retros.icsread import FINGERPRINT, Line, Previous, load, read
 from checks.retros.plan import Meeting
 
+__all__ = ["FINGERPRINT", "Previous", "build", "load", "person", "read", "uid"]
+
 PRODID = "-//Operations Protocol//ops retros//EN"
-FINGERPRINT = "X-OPS-FINGERPRINT"
-
-
-class Previous(NamedTuple):
-    sequence: int
-    stamp: dt.datetime
-    fingerprint: str
-    start: dt.datetime
-    event: Event
 
 
 def uid(project: str, key: str) -> str:
     digest = hashlib.sha256(f"{project}/{key}".encode()).hexdigest()[:32]
     return f"{digest}@operations-protocol"
-
-
-def read(data: bytes, zone: dt.tzinfo) -> dict[str, Previous]:
-    """The events of an earlier calendar, by UID (ValueError when it cannot be read). A start
-    without a time zone is taken as the project's local time."""
-    calendar = Calendar.from_ical(data)
-    out = {}
-    for event in calendar.walk("VEVENT"):
-        assert isinstance(event, Event)
-        start = event.decoded("DTSTART")
-        if not isinstance(start, dt.datetime):
-            start = dt.datetime.combine(start, dt.time())
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=zone)
-        out[str(event["UID"])] = Previous(
-            int(event.get("SEQUENCE", 0)),
-            event.decoded("DTSTAMP"),
-            str(event.get(FINGERPRINT, "")),
-            start,
-            event,
-        )
-    return out
 
 
 def person(handle: str, domain: str | None, role: str | None = None) -> vCalAddress:
@@ -101,15 +74,35 @@ def build(
         event.add("dtstamp", stamp)
         event.add(FINGERPRINT, fingerprint)
         calendar.add_component(event)
+    kept: list[str] = []  # earlier events, written back as they were read
+    zones: set[str] = set()
     for ident, old in sorted(previous.items(), key=lambda item: (item[1].start, item[0])):
         if ident in seen or old.start < now:
             continue  # still scheduled, or over: a past event simply leaves the file
-        if old.start >= until:
-            calendar.add_component(old.event)  # beyond this run's horizon: not judged now
+        if old.start >= until or old.status == "CANCELLED":
+            kept.append(_lines(old.lines))  # beyond this run's horizon, or cancelled already
         else:
-            calendar.add_component(_cancelled(old, now))
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+            kept.append(_cancelled(old, now))
+        zones |= old.zones
+    _add_timezones(calendar, zones)
+    made = bytes(calendar.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    if not made.endswith(end):
+        raise AssertionError(f"icalendar wrote a calendar that ends {made[-40:]!r}")
+    return made[: -len(end)] + "".join(kept).encode() + end
+
+
+def _add_timezones(calendar: Calendar, more: set[str]) -> None:
+    """A VTIMEZONE from the tz database for each zone the events use (``more``: those of the
+    events kept as they were), sorted by TZID (icalendar's ``add_missing_timezones`` takes
+    them from a set: the order would change from run to run)."""
+    timezones = []
+    for tzid in sorted((calendar.get_missing_tzids() | more) - {"UTC"}):
+        try:
+            timezones.append(Timezone.from_tzid(tzid))
+        except ValueError:
+            continue  # not in the tz database: icalendar leaves such a zone out as well
+    calendar.subcomponents[:0] = timezones
 
 
 def _event(
@@ -143,15 +136,22 @@ def _event(
     return event
 
 
-def _cancelled(old: Previous, now: dt.datetime) -> Event:
-    event = old.event
-    if str(event.get("STATUS", "")).upper() == "CANCELLED":
-        return event  # already told the calendars; keep it as it was
-    for key in ("STATUS", "SEQUENCE", "DTSTAMP", FINGERPRINT):
-        if key in event:
-            del event[key]
-    event.add("status", "CANCELLED")
-    event.add("sequence", old.sequence + 1)
-    event.add("dtstamp", now)
-    event.add(FINGERPRINT, "cancelled")
-    return event
+def _lines(lines: Sequence[Line]) -> str:
+    return "".join(f"{line.raw}\r\n" for line in lines)
+
+
+def _cancelled(old: Previous, now: dt.datetime) -> str:
+    """An upcoming event that left the schedule, as it was but CANCELLED, with the next
+    SEQUENCE: each of these properties where it was (icalendar's order), or before the end."""
+    new = {
+        "STATUS": "STATUS:CANCELLED",
+        "SEQUENCE": f"SEQUENCE:{old.sequence + 1}",
+        "DTSTAMP": f"DTSTAMP:{now.astimezone(dt.UTC):%Y%m%dT%H%M%S}Z",
+        FINGERPRINT: f"{FINGERPRINT}:cancelled",
+    }
+    out: list[str] = []
+    for line in old.lines:
+        if line is old.lines[-1]:
+            out.extend(new.values())  # the ones it did not have
+        out.append(new.pop(line.name, line.raw))
+    return "".join(f"{text}\r\n" for text in out)
