@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("6. This week's security review starts from the findings still open or accepted")
     ops("new", "security-log", "--project", PROJECT, "--as-of", AS_OF)
 
-    step("7. Manual evidence, then check the evidence trail")
+    step("7. Manual evidence; then what the default branch does after a merge: fold the runs")
     ops(
         "evidence",
         "record",
@@ -147,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--artefact",
         str(draft.relative_to(DEMO)),
     )
+    ops("evidence", "fold")
     ops("evidence", "verify")
 
     step("8. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
@@ -154,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     step("9. The steady-state verdict, criterion by criterion, recorded in the evidence")
     ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
+    ops("evidence", "fold")
 
     step("Where to look")
     for rel in (

@@ -31,6 +31,8 @@ def test_gate_case(
     assert "Traceback" not in err
     if case.spec["command"][0] == "gate":
         assert snapshot(root) == before  # the gate only reads
+    if case.spec.get("validation_md"):  # the verdict reaches validation.md once folded
+        assert main(["evidence", "fold"]) == 0
     for expected in case.spec.get("validation_md", []):
         assert expected in (root / "evidence/phase6/validation.md").read_text(encoding="utf-8")
 

@@ -1,5 +1,6 @@
 """The sample project as its story moves on: ops gate and ops exit-criteria on a copy of
-ops/checkout, with last week's SLO report written as the weekly job would."""
+ops/checkout, with last week's SLO report written as the weekly job would, and folded as the
+default branch does after its merge."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "ops", root / "ops")
     shutil.copytree(REPO / "evidence", root / "evidence")
     assert main(["--root", str(root), "slo", "--project", "checkout", "--as-of", "2026-11-24"]) == 0
+    assert main(["--root", str(root), "evidence", "fold"]) == 0  # as after the merge
     return root
 
 

@@ -45,10 +45,22 @@ def test_manifest_declares_the_required_hooks() -> None:
         assert hook["entry"].startswith("ops ")
 
 
+def example(hook: dict[str, Any], kind: str, root: Path) -> None:
+    """The hook's example at ``root``: a git repository whose last commit is ``base/`` (when the
+    hook has one), with the ``positive/`` or ``negative/`` change on top, as pre-commit sees it."""
+    folder = DATA / "hooks" / hook["id"]
+    if (folder / "base").is_dir():
+        shutil.copytree(folder / "base", root)
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+            subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    shutil.copytree(folder / kind, root, dirs_exist_ok=True)
+
+
 @pytest.mark.parametrize("hook", folders("positive"))
 def test_hook_passes_on_positive_examples(hook: dict[str, Any], tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    shutil.copytree(DATA / "hooks" / hook["id"] / "positive", root)
+    example(hook, "positive", root)
     before = snapshot(root)
     proc = run_hook(hook, root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -59,7 +71,7 @@ def test_hook_passes_on_positive_examples(hook: dict[str, Any], tmp_path: Path) 
 def test_hook_fails_on_negative_examples(hook: dict[str, Any], tmp_path: Path) -> None:
     """pre-commit fails a hook that exits non-zero or that modifies files (a fixer)."""
     root = tmp_path / "repo"
-    shutil.copytree(DATA / "hooks" / hook["id"] / "negative", root)
+    example(hook, "negative", root)
     before = snapshot(root)
     proc = run_hook(hook, root)
     assert "Traceback" not in proc.stderr
@@ -69,22 +81,20 @@ def test_hook_fails_on_negative_examples(hook: dict[str, Any], tmp_path: Path) -
         assert re.search(r"^\S+:\d+: ", proc.stdout, re.MULTILINE), proc.stdout
 
 
-def test_evidence_manifest_hook_repairs_what_it_flags(tmp_path: Path) -> None:
+def test_the_evidence_hook_says_what_to_restore_and_writes_nothing(tmp_path: Path) -> None:
     hook = next(h for h in HOOKS if h["id"] == "ops-evidence-manifest")
     root = tmp_path / "repo"
-    shutil.copytree(DATA / "hooks" / hook["id"] / "negative", root)
-    run_hook(hook, root)
-    second = snapshot(root)
-    run_hook(hook, root)  # a second run finds nothing to do
-    assert snapshot(root) == second
-    verify = subprocess.run(
-        [sys.executable, "-m", "checks", "evidence", "verify"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verify.returncode == 0, verify.stdout
+    example(hook, "negative", root)
+    before = snapshot(root)
+    proc = run_hook(hook, root)
+    assert proc.returncode == 1
+    assert (
+        "evidence/phase6/manifest.json:1: changed since HEAD: it is derived, and only the default"
+        " branch's `ops evidence fold` rebuilds it, so that pull requests never conflict on it;"
+        " restore it (git checkout HEAD -- evidence/phase6/manifest.json, or delete it if it is"
+        " new)"
+    ) in proc.stdout.splitlines()
+    assert snapshot(root) == before
 
 
 CONFIG: dict[str, Any] = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())

@@ -124,10 +124,13 @@ def test_new_refuses_to_overwrite(repo: Path, capsys: pytest.CaptureFixture[str]
 
 def test_new_records_evidence(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "new", "retro", "--project", "shop", "--date", "2026-03-05")
-    log = (repo / "evidence/phase6/run.log").read_text().splitlines()
+    [file] = (repo / "evidence/phase6/pending").iterdir()  # a run of its own, until folded
+    log = file.read_text().splitlines()
     assert len(log) == 1
     assert '"command":"new retro"' in log[0]
     assert '"path":"ops/shop/retros/2026-03-05.md"' in log[0]
+    assert not (repo / "evidence/phase6/run.log").exists()
+    assert run(capsys, "evidence", "fold")[0] == 0
     assert run(capsys, "evidence", "verify")[0] == 0
 
 

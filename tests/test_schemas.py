@@ -19,6 +19,7 @@ EXPECTED = {
     "dependency-log",
     "incident",
     "manifest",
+    "manifest-shard",
     "openslo",
     "postmortem",
     "project",
@@ -46,7 +47,7 @@ def test_check_schemas_command_passes_on_the_shipped_schemas(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["check-schemas", *map(str, SCHEMA_FILES)]) == 0
-    assert capsys.readouterr().out == "12 schemas checked: all valid\n"
+    assert capsys.readouterr().out == "13 schemas checked: all valid\n"
 
 
 @pytest.mark.parametrize(

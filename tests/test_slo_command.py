@@ -87,7 +87,8 @@ def test_a_range_of_weeks_and_its_evidence(repo: Path, capsys: pytest.CaptureFix
         "2026-W46.md",
         "2026-W47.md",
     ]
-    entry = json.loads((repo / "evidence/phase6/run.log").read_text().splitlines()[-1])
+    [file] = (repo / "evidence/phase6/pending").iterdir()
+    entry = json.loads(file.read_text())
     assert entry["command"] == "slo"
     assert entry["summary"].startswith(
         "3 of 3 weekly reports written (2026-W45 PASS, 2026-W46 FAIL"

@@ -340,3 +340,16 @@ def test_the_monthly_retro_workflow() -> None:
     assert publish["permissions"] == {"contents": "write", "pull-requests": "write"}
     runs = "\n".join(s.get("run", "") for s in publish["steps"])
     assert "gh auth setup-git" in runs and "gh pr create" in runs
+
+
+def test_the_evidence_workflow_folds_on_the_default_branch() -> None:
+    workflow = _load(REPO / ".github/workflows/evidence.yml")
+    assert workflow[True]["push"]["branches"] == ["main"]
+    assert workflow["concurrency"] == {"group": "evidence-fold", "cancel-in-progress": False}
+    job = workflow["jobs"]["fold"]
+    assert job["environment"] == "ops-publish"
+    assert job["permissions"] == {"contents": "write"}
+    run = "\n".join(s.get("run", "") for s in job["steps"])
+    assert run.index("ops evidence fold") < run.index("ops evidence verify --base HEAD")
+    assert run.index("ops evidence verify  ") < run.index("git push")
+    assert "gh auth setup-git" in run

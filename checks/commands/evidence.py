@@ -1,4 +1,4 @@
-"""``ops evidence verify | record | manifest``: check, add to and rebuild the evidence trail."""
+"""``ops evidence verify | record | fold | manifest``: check, add to and fold the trail."""
 
 from __future__ import annotations
 
@@ -22,17 +22,29 @@ CHECKED = 2  # run.log and manifest.json
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "evidence",
-        help="verify, record and rebuild the evidence trail in evidence/phase6/",
-        description="The evidence trail: run.log (append-only), manifest.json, validation.md.",
+        help="verify, record and fold the evidence trail in evidence/phase6/",
+        description=(
+            "The evidence trail: each run waits in pending/ until `ops evidence fold` (on the "
+            "default branch) appends it to run.log and rebuilds manifest.json and validation.md."
+        ),
     )
     sub = parser.add_subparsers(dest="evidence_command", metavar="SUBCOMMAND")
     sub.required = True
 
-    p = sub.add_parser("verify", help="check run.log and manifest.json (reads only)")
+    p = sub.add_parser(
+        "verify",
+        help="check the trail: valid, append-only, and covering the tree (reads only)",
+        description=(
+            "Without --base: every run is valid and the manifest and validation.md cover the "
+            "tree (the default branch, after a fold). With --base REF: the change since the merge "
+            "base with REF only adds pending runs, or folds them; the derived files are REF's "
+            "unless it folds (pull requests, pushes, the pre-commit hook with --base HEAD)."
+        ),
+    )
     p.add_argument(
         "--base",
         metavar="REF",
-        help="also check that every line run.log had at the merge base with REF is unchanged",
+        help="judge the change since the merge base with REF (a pull request's base, HEAD)",
     )
     p.add_argument("--format", choices=FORMATS, default="text", help="output format")
 
@@ -48,6 +60,16 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--result", choices=("ok", "failed"), default="ok")
 
+    p = sub.add_parser(
+        "fold",
+        help="append the pending runs to run.log and rebuild the derived files (default branch)",
+        description=(
+            "Append every run in evidence/phase6/pending/ to run.log, in the order they ran, "
+            "remove their files, and rebuild manifest.json, its shards and validation.md. The "
+            "default branch's evidence workflow runs it after each merge."
+        ),
+    )
+
     p = sub.add_parser("manifest", help="rebuild manifest.json and validation.md")
     p.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if either is out of date"
@@ -62,10 +84,12 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _run_verify(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence import pending
     from checks.evidence.verify import verify
 
     findings = verify(root, args.base)
-    write(findings, sys.stdout, args.format, checked=CHECKED, noun=NOUN)
+    runs = len(pending.scan(root)[0])
+    write(findings, sys.stdout, args.format, checked=CHECKED + runs, noun=NOUN)
     return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
@@ -80,6 +104,7 @@ def _text(value: str, option: str) -> str:
 
 
 def _run_record(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence import pending
     from checks.evidence.record import record
 
     project = args.project
@@ -98,10 +123,22 @@ def _run_record(root: Path, args: argparse.Namespace) -> int:
         summary=_text(args.summary, "--summary"),
         artefacts=args.artefact,
     )
-    say(f"recorded in {RUN_LOG}: {entry['command']} for {project} ({entry['result']})")
+    say(
+        f"recorded in {pending.rel_of(entry['run_id'])}: {entry['command']} for {project} "
+        f"({entry['result']}); folded into {RUN_LOG} on the default branch"
+    )
     for artefact in entry["artefacts"]:
         say(f"  {artefact['path']}  sha256 {artefact['sha256']}")
-    say(f"rebuilt {MANIFEST} and {VALIDATION_MD}")
+    return EXIT_OK
+
+
+def _run_fold(root: Path, args: argparse.Namespace) -> int:
+    from checks.evidence import pending
+
+    folded = pending.fold(root)
+    plural = "s" if len(folded) != 1 else ""
+    say(f"folded {len(folded)} pending run{plural} into {RUN_LOG}")
+    say(f"rebuilt {MANIFEST}, its shards and {VALIDATION_MD}")
     return EXIT_OK
 
 
@@ -110,14 +147,12 @@ def _run_manifest(root: Path, args: argparse.Namespace) -> int:
     from checks.evidence.record import rebuild
 
     if args.check:
-        stale = [
-            path
-            for path, expected in (
-                (MANIFEST, manifest.build(root)),
-                (VALIDATION_MD, validation_md.render(runlog.read(root)).encode("utf-8")),
-            )
-            if files.read(root, path) != expected
-        ]
+        expected = {
+            **manifest.build(root),
+            VALIDATION_MD: validation_md.render(runlog.read(root)).encode("utf-8"),
+        }
+        stale = [path for path, data in expected.items() if files.read(root, path) != data]
+        stale += [p for p in manifest.existing_shards(root) if p not in expected]
         for path in stale:
             say(f"{path}: out of date; run `ops evidence manifest` and commit it")
         if not stale:
@@ -131,5 +166,10 @@ def _run_manifest(root: Path, args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     root = _root(args)
-    handler = {"verify": _run_verify, "record": _run_record, "manifest": _run_manifest}
+    handler = {
+        "verify": _run_verify,
+        "record": _run_record,
+        "fold": _run_fold,
+        "manifest": _run_manifest,
+    }
     return handler[args.evidence_command](root, args)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK
+from checks.evidence.files import PENDING_DIR
 from checks.findings import printable
 from checks.report import markdown_cell
 
@@ -79,5 +80,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         for c in verdict:
             print(f"{'met    ' if c.met else 'NOT MET'}  {c.name}: {printable(c.evidence)}")
-        print(f"{project.slug}: {summary}; recorded in evidence/phase6/validation.md")
+        print(
+            f"{project.slug}: {summary}; recorded in {PENDING_DIR}/ (validation.md shows it once "
+            "folded on the default branch)"
+        )
     return EXIT_OK if steady else EXIT_FAILED

@@ -1,29 +1,41 @@
-"""evidence/phase6/manifest.json: a deterministic index of every artefact under ops/<project>/.
+"""The evidence manifest: a deterministic index of every artefact under ops/<project>/.
 
-It is derived from the tree alone (never from run.log, which git merges line by line), and
-written one entry per line so that two pull requests touching different files merge cleanly.
+``manifest.json`` lists shards, one per project and year (the year of each file's date; files
+without one, such as project.yaml, go to ``undated``): ``manifest/<project>/<year>.json`` holds
+each artefact's path, SHA-256, kind, project and date, one per line, sorted. The manifest is
+derived from the tree alone and rebuilt only by ``ops evidence fold`` (or ``ops evidence
+manifest``) on the default branch; a shard stays small however long the history grows, and a
+rebuild writes only the shards that changed. Hashes of files the validation cache has seen
+unchanged are taken from it, so a rebuild reads only the files that changed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from checks.atomic import write_bytes
 from checks.dates import parse_date
 from checks.errors import OpsError
-from checks.evidence.files import MANIFEST, sha256_file
+from checks.evidence.files import MANIFEST, SHARD_DIR, sha256_bytes
 from checks.kinds import BY_FOLDER, PROJECT_FILE, is_slug
+from checks.paths import writable
 from checks.schemas import fast_validator, validator
 
 SCHEMA = "manifest.schema.json"
+SHARD_SCHEMA = "manifest-shard.schema.json"
+VERSION = 2
+UNDATED = "undated"
 KIND_BY_FOLDER = {folder: kind.name for folder, kind in BY_FOLDER.items()} | {
     "calendar": "calendar"
 }
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _WEEK = re.compile(r"^(\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3]))(?!\d)")
+SHARD_NAME = re.compile(r"^(?:\d{4}|undated)\.json$")
 
 
 def artefact_files(root: Path) -> list[str]:
@@ -66,40 +78,132 @@ def describe(path: str) -> tuple[str, str | None, str | None]:
     return kind, project if is_slug(project) else None, file_date(inner[-1])
 
 
+def shard_path(project: str, date: str | None) -> str:
+    return f"{SHARD_DIR}/{project}/{date[:4] if date else UNDATED}.json"
+
+
+def _hash(root: Path, rel: str, known: Any) -> str:
+    """The file's SHA-256: from the validation cache when it saw the file as it is, else read."""
+    from checks.document import DocumentError, read_file
+
+    full = os.path.join(root, rel)
+    if known is not None:
+        try:
+            digest = known.sha256(rel, os.lstat(full))
+        except OSError:
+            digest = None
+        if digest is not None:
+            return str(digest)
+    try:
+        return sha256_bytes(read_file(full, 1 << 62)[0])
+    except DocumentError as e:
+        raise OpsError(f"{e.message}; fix its permissions", path=rel) from None
+    except OSError as e:
+        raise OpsError(f"cannot read: {e.strerror or e}; fix its permissions", path=rel) from None
+
+
 def entries(root: Path) -> list[dict[str, Any]]:
-    """The manifest's entries for the tree as it is now."""
+    """The manifest's entries for the tree as it is now, sorted by path."""
+    from checks.validation.cache import Cache
+
+    known = Cache(root)
     out = []
     for path in artefact_files(root):
         kind, project, date = describe(path)
-        try:
-            sha = sha256_file(root / path)
-        except OSError as e:
-            raise OpsError(
-                f"cannot read: {e.strerror or e}; fix its permissions", path=path
-            ) from None
+        sha = _hash(root, path, known)
         out.append({"path": path, "sha256": sha, "kind": kind, "project": project, "date": date})
     return out
 
 
-def render(items: list[dict[str, Any]]) -> bytes:
-    """The canonical bytes: one entry per line, keys sorted, order as given."""
-    body = "".join(
-        ("" if i == 0 else ",\n") + json.dumps(item, sort_keys=True) for i, item in enumerate(items)
-    )
-    newline = "\n" if items else ""
-    return ('{"version": 1, "artefacts": [\n' + body + newline + "]}\n").encode("ascii")
+def render_shard(project: str, items: list[dict[str, Any]]) -> bytes:
+    """A shard's canonical bytes: one entry per line, keys sorted, order as given."""
+    head = json.dumps({"version": VERSION, "project": project})[:-1]
+    body = ",\n".join(json.dumps(item, sort_keys=True) for item in items)
+    return (head + ', "artefacts": [\n' + body + ("\n" if items else "") + "]}\n").encode("ascii")
 
 
-def build(root: Path) -> bytes:
-    """manifest.json for the tree as it is now: byte-identical when nothing changed."""
-    data = render(entries(root))
-    if not fast_validator(SCHEMA).is_valid(json.loads(data)):
-        errors = list(validator(SCHEMA).iter_errors(json.loads(data)))
+def render_index(shards: list[dict[str, Any]]) -> bytes:
+    body = ",\n".join(json.dumps(s, sort_keys=True) for s in shards)
+    newline = "\n" if shards else ""
+    return (f'{{"version": {VERSION}, "shards": [\n' + body + newline + "]}\n").encode("ascii")
+
+
+def build(root: Path) -> dict[str, bytes]:
+    """Every manifest file for the tree as it is now (path -> bytes), manifest.json last:
+    byte-identical when nothing changed."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in entries(root):
+        grouped[shard_path(str(item["project"]), item["date"])].append(item)
+    files: dict[str, bytes] = {}
+    index = []
+    for rel in sorted(grouped):
+        items = grouped[rel]
+        data = render_shard(str(items[0]["project"]), items)
+        _check(SHARD_SCHEMA, data)
+        files[rel] = data
+        index.append(
+            {
+                "path": rel,
+                "project": items[0]["project"],
+                "count": len(items),
+                "sha256": sha256_bytes(data),
+            }
+        )
+    files[MANIFEST] = render_index(index)
+    _check(SCHEMA, files[MANIFEST])
+    return files
+
+
+def _check(schema: str, data: bytes) -> None:
+    doc = json.loads(data)
+    if not fast_validator(schema).is_valid(doc):
+        errors = list(validator(schema).iter_errors(doc))
         reason = errors[0].message if errors else "the validators disagree"
         raise ValueError(f"built an invalid manifest: {reason}")  # a bug: entries are valid
-    return data
+
+
+def existing_shards(root: Path) -> list[str]:
+    """The shard files under manifest/ now (posix paths); OpsError for anything else there."""
+    folder = root / SHARD_DIR
+    out: list[str] = []
+    if not os.path.lexists(folder):
+        return out
+    writable(root, SHARD_DIR)  # never a link
+    for project in sorted(os.listdir(folder)):
+        rel = f"{SHARD_DIR}/{project}"
+        if os.path.islink(root / rel) or not (root / rel).is_dir() or not is_slug(project):
+            raise OpsError(
+                "is not a project's shard folder; only ops evidence fold writes here: remove it",
+                path=rel,
+            )
+        for name in sorted(os.listdir(root / rel)):
+            path = f"{rel}/{name}"
+            if not SHARD_NAME.match(name) or os.path.islink(root / path):
+                raise OpsError(
+                    "is not a manifest shard; only ops evidence fold writes here: remove it",
+                    path=path,
+                )
+            out.append(path)
+    return out
 
 
 def write(root: Path) -> bool:
-    """Rebuild manifest.json atomically; True when it changed."""
-    return write_bytes(root / MANIFEST, build(root))
+    """Rebuild the manifest: write the shards that changed, remove those of nothing, then
+    manifest.json, each atomically; True when anything changed."""
+    files = build(root)
+    stale = [rel for rel in existing_shards(root) if rel not in files]
+    changed = False
+    for rel, data in files.items():
+        if rel == MANIFEST:
+            continue
+        path = writable(root, rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        changed |= write_bytes(path, data)
+    for rel in stale:
+        os.unlink(root / rel)
+        changed = True
+        folder = (root / rel).parent
+        if not os.listdir(folder):
+            folder.rmdir()
+    changed |= write_bytes(writable(root, MANIFEST), files[MANIFEST])
+    return changed

@@ -1,15 +1,28 @@
-"""The one way every command leaves evidence: a run.log line, then the derived files."""
+"""The one way every command leaves evidence: its run, written to evidence/phase6/pending/."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from checks.evidence import manifest, runlog, validation_md
-from checks.evidence.files import EVIDENCE_DIR, MANIFEST, RUN_LOG, VALIDATION_MD
+from checks.errors import OpsError
+from checks.evidence import manifest, pending, runlog, validation_md
+from checks.evidence.files import (
+    EVIDENCE_DIR,
+    MANIFEST,
+    PENDING_DIR,
+    RUN_LOG,
+    SHARD_DIR,
+    VALIDATION_MD,
+)
 from checks.paths import writable
+
+STALE_PENDING_SECONDS = 600  # a pending run's temporary file older than this was left behind
 
 
 def record(
@@ -24,7 +37,8 @@ def record(
     criteria: list[dict[str, Any]] | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Append one run.log entry and rebuild manifest.json and validation.md; returns the entry.
+    """Write one run to its own file in evidence/phase6/pending/; returns the entry (its file is
+    ``pending.rel_of(entry["run_id"])``).
 
     Artefacts are paths relative to ``root`` (or absolute inside it); one outside the
     repository raises OpsError before anything is written.
@@ -40,26 +54,29 @@ def record(
         criteria=criteria,
         now=now,
     )
-    runlog.encode(entry)  # an invalid entry is a bug: ValueError before the lock
+    runlog.encode(entry)  # an invalid entry is a bug: ValueError before anything is written
     check_writable(root)
-    # The derived files are rebuilt under the same lock, so that concurrent runs never leave
-    # a validation.md rendered from an older run.log.
-    with runlog.locked(root):
-        remove_stale_temps(root)
-        runlog.append_locked(root, entry)
-        manifest.write(root)
-        validation_md.write(root)
+    pending.write(root, entry)
     return entry
 
 
 def check_writable(root: Path) -> None:
-    """Refuse (OpsError) before writing anything if an evidence file leads out of the repository."""
-    for rel in (RUN_LOG, MANIFEST, VALIDATION_MD):
+    """Refuse (OpsError) before writing anything if an evidence path leads through a link, or
+    run.log is no regular file (a pipe there would hang the next fold)."""
+    for rel in (RUN_LOG, MANIFEST, VALIDATION_MD, SHARD_DIR, PENDING_DIR):
         writable(root, rel)
+    try:
+        mode = os.lstat(root / RUN_LOG).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise OpsError(f"cannot read: {e.strerror or e}", path=RUN_LOG) from None
+    if not stat.S_ISREG(mode):
+        raise OpsError("is not a regular file (a pipe, socket or device?)", path=RUN_LOG)
 
 
 def rebuild(root: Path) -> tuple[bool, bool]:
-    """Rebuild manifest.json and validation.md under the lock; whether each changed."""
+    """Rebuild the manifest and validation.md under the lock; whether each changed."""
     check_writable(root)
     with runlog.locked(root):
         remove_stale_temps(root)
@@ -67,17 +84,34 @@ def rebuild(root: Path) -> tuple[bool, bool]:
 
 
 def remove_stale_temps(root: Path) -> list[str]:
-    """Remove the temporary files a killed run left beside manifest.json and validation.md.
+    """Remove the temporary files a killed run left beside the derived files and the pending runs.
 
-    The caller holds the lock: every writer of those files holds it too, so any such file is
-    left over (a run killed between writing it and renaming it), never one being written.
+    The caller holds the lock: every writer of the derived files holds it too, so any such file
+    is left over (a run killed between writing it and renaming it), never one being written. A
+    pending run is written without the lock, so its temporary file is removed only when old.
     Returns the removed names.
     """
     folder = root / EVIDENCE_DIR
+    found = [
+        *(
+            t
+            for name in (Path(MANIFEST).name, Path(VALIDATION_MD).name)
+            for t in folder.glob(f".{name}.*.tmp")
+        ),
+        *(root / SHARD_DIR).glob("*/.*.tmp"),
+    ]
+    old = time.time() - STALE_PENDING_SECONDS
+    found += [t for t in (root / PENDING_DIR).glob(".*.tmp") if _mtime(t) < old]
     removed = []
-    for name in (Path(MANIFEST).name, Path(VALIDATION_MD).name):
-        for temp in folder.glob(f".{name}.*.tmp"):
-            if temp.is_file() and not temp.is_symlink():
-                temp.unlink()
-                removed.append(temp.name)
+    for temp in found:
+        if temp.is_file() and not temp.is_symlink():
+            temp.unlink()
+            removed.append(temp.name)
     return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return float("inf")

@@ -1,4 +1,8 @@
-"""evidence/phase6/run.log: one JSON line per run, appended under a file lock, never rewritten."""
+"""evidence/phase6/run.log: one JSON line per run, appended under a file lock, never rewritten.
+
+A run is made here (:func:`make_entry`), written to evidence/phase6/pending/ by
+:mod:`checks.evidence.pending`, and appended to run.log when the default branch folds it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import fcntl
 import getpass
 import json
 import os
+import secrets
 import stat
 import subprocess
 import time
@@ -70,6 +75,34 @@ def actor(environ: Mapping[str, str] = os.environ) -> str | None:
         return None
 
 
+def branch(root: Path, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The branch the command runs on: the pull request's head branch or the pushed branch in
+    GitHub Actions, else git's current branch; None when detached or unknown."""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for name in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME"):
+            if environ.get(name, "").strip():
+                return environ[name].strip()
+    try:
+        done = subprocess.run(
+            ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except OSError:
+        return None
+    name = done.stdout.strip()
+    return name if done.returncode == 0 and name else None
+
+
+def new_run_id(moment: dt.datetime) -> str:
+    """``20261124T060000Z-1a2b3c4d``: when, and 32 random bits, so that runs on any number of
+    branches never share a name."""
+    return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
 def ci_run_url(environ: Mapping[str, str] = os.environ) -> str | None:
     """The GitHub Actions run's URL when running there, else None."""
     if environ.get("GITHUB_ACTIONS") != "true":
@@ -127,6 +160,8 @@ def make_entry(
         "git_commit": git_commit(root),
         "actor": actor(),
         "ci_run_url": ci_run_url(),
+        "branch": branch(root),
+        "run_id": new_run_id(moment),
     }
     if as_of is not None:
         entry["as_of"] = as_of
@@ -201,7 +236,12 @@ def encode(entry: dict[str, Any]) -> bytes:
 
 def append_locked(root: Path, entry: dict[str, Any]) -> None:
     """Append ``entry``; the caller holds :func:`locked`."""
-    line = encode(entry)
+    append_lines_locked(root, [encode(entry)])
+
+
+def append_lines_locked(root: Path, lines: Sequence[bytes]) -> None:
+    """Append encoded lines in one write; the caller holds :func:`locked`."""
+    line = b"".join(lines)
     path = writable(root, RUN_LOG)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:  # never through a link (written in since the check above), never into a pipe

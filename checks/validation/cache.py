@@ -27,7 +27,7 @@ from checks import atomic, jsonload
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
-VERSION = 4  # 4: checks.tree places files; sections read as CommonMark
+VERSION = 5  # 5: digests are SHA-256, shared with the evidence manifest
 _PACKAGE = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("yaml", "yaml_rs", "jsonschema", "referencing", "jsonschema_rs", "markdown_it")
 RACY_NS = 2_000_000_000
@@ -36,7 +36,8 @@ Signature = list[int]
 
 
 def content_hash(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    """SHA-256, the manifest's hash too: a rebuild takes the hashes of unchanged files here."""
+    return hashlib.sha256(raw).hexdigest()
 
 
 def stat_key(st: os.stat_result) -> Signature:
@@ -111,6 +112,13 @@ class Cache:
     def entry(self, rel: str) -> list[Any] | None:
         """[digest, findings, facts, signature or None] for ``rel``, if cached."""
         return self._entries(_group(rel)).get(rel)
+
+    def sha256(self, rel: str, st: os.stat_result) -> str | None:
+        """The SHA-256 of ``rel`` when an entry saw the file as ``st`` says it is now."""
+        entry = self.entry(rel)
+        if entry is None or entry[3] is None or entry[3] != stat_key(st):
+            return None
+        return str(entry[0])
 
     def put(
         self,
