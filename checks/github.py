@@ -117,8 +117,13 @@ class GitHub:
             page = self.call("GET", url)
             if not isinstance(page, list):
                 raise OpsError(f"GitHub API GET {path.split('?')[0]}: the answer is not a list")
-            items.extend(page)
+            items.extend(item for item in page if isinstance(item, dict))  # nothing else is one
             url = self.next_page
+        if url is not None:  # stopping here would miss what the next pages hold: never guess
+            raise OpsError(
+                f"GitHub API GET {path.split('?')[0]}: more than {MAX_PAGES} pages; narrow it "
+                "(backlog.labels) or close old issues"
+            )
         return items
 
     def issue_url(self, issue: object) -> str:
@@ -187,7 +192,7 @@ def _why(answer: http.Answer) -> str:
         if answer.status in (401, 403, 404)
         else ""
     )
-    return f" {str(message)[:200]}{hint}" if message else hint
+    return f" {secrets.excerpt(str(message))}{hint}" if message else hint
 
 
 def _rate_limited(answer: http.Answer) -> bool:

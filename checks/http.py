@@ -4,13 +4,17 @@ One policy for every server, however slow, large or hostile:
 
 - a deadline for each call, wall time: connecting, the headers, the body and every retry fit
   in it. A watchdog shuts the connection's socket down when it passes, so a server that
-  trickles one byte a second (each read within its timeout) is cut off too;
+  trickles one byte a second (each read within its timeout) is cut off too, and an answer it
+  cut short never counts as complete. The calls of one client share a budget as well (ten
+  deadlines by default), so many slow answers cannot add up to hours;
 - retries (connection errors, 5xx) with backoff, only while the deadline allows;
 - a cap on every response body, read as it streams in (a length announced above the cap is
   refused before reading);
 - JSON parsed with a bound on nesting (:mod:`checks.jsonload`);
-- redirects followed only within the same origin (scheme, host and port): credentials never go
-  where they were not configured;
+- redirects followed only within the same origin (scheme, host and port), judged by the parser
+  urllib3 connects with, and no URL with a character outside RFC 3986 (a backslash is a
+  separator to one parser and not to another): credentials never go where they were not
+  configured;
 - messages that name the server as the caller describes it (never a URL with a password or a
   webhook's key) and hold no secret (:mod:`checks.secrets`).
 """
@@ -44,6 +48,11 @@ class Policy:
     max_bytes: int = 16 * MiB  # a response body larger than this is refused
     retry_statuses: frozenset[int] = frozenset({500, 502, 503, 504})
     max_redirects: int = 3
+    budget: float | None = None  # seconds for all the calls of a client (default 10 deadlines)
+
+    @property
+    def total(self) -> float:
+        return self.budget if self.budget is not None else 10 * self.deadline
 
 
 class Answer(NamedTuple):
@@ -140,6 +149,7 @@ class Client:
     def __init__(self, what: str, policy: Policy | None = None, connections: int = 8) -> None:
         self.what = what  # how messages name the server: "Prometheus at https://prom.example"
         self.policy = policy or Policy()
+        self.ends = time.monotonic() + self.policy.total
         self.pools = urllib3.PoolManager(num_pools=4, maxsize=connections)
         self.pools.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
@@ -158,7 +168,17 @@ class Client:
     ) -> Answer:
         """The server's answer (any status), within the policy; Failed when there is none."""
         policy = self.policy
-        deadline = time.monotonic() + policy.deadline
+        problem = _url_problem(url)
+        if problem is not None:
+            raise Failed(f"{self.what}: {problem}")
+        now = time.monotonic()
+        over_budget = Failed(
+            f"{self.what}: its answers took longer than {policy.total:g} s together, the "
+            "budget of one run (ten times its timeout); is the server overloaded?"
+        )
+        if now >= self.ends:
+            raise over_budget
+        deadline = min(now + policy.deadline, self.ends)
         attempts = policy.attempts if retry else 1
         problem, made = "no answer", 0
         for attempt in range(attempts):
@@ -179,6 +199,8 @@ class Client:
                 problem = f"HTTP {answer.status}"
                 continue
             return answer
+        if deadline == self.ends:  # the run's budget, not the call's deadline, ran out
+            raise over_budget
         raise Failed(
             f"cannot reach {self.what}: {problem} ({made} attempt{'s' if made != 1 else ''} "
             f"within {policy.deadline:g} s)"
@@ -200,7 +222,7 @@ class Client:
             if answer.status not in REDIRECTS or not location:
                 return answer
             url = urljoin(url, location)
-            if _origin(url) != origin:
+            if _url_problem(url) is not None or _origin(url) != origin:
                 raise _Refused(
                     f"answered HTTP {answer.status}, a redirect to another host, which is not "
                     "followed (credentials go only where they were configured); configure the "
@@ -244,6 +266,8 @@ class Client:
                 raise _Problem(
                     "no complete answer in time" if watch.fired else _reason(e)
                 ) from None
+            if watch.fired:  # cut off: what was read may look whole, and is not
+                raise _Problem("no complete answer in time")
         return Answer(response.status, response.headers, data)
 
     def _body(self, response: urllib3.BaseHTTPResponse) -> bytes:
@@ -273,19 +297,38 @@ class _Refused(Exception):
     """An answer that no retry will make acceptable."""
 
 
+# RFC 3986: unreserved, reserved and '%' (of percent-encoding); nothing else may be in a URL.
+_URL_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
+)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is not one to send a request to, or None."""
+    if not set(url) <= _URL_CHARS:
+        return (
+            "a URL with a character that is not allowed in one (a backslash, a space, a control "
+            "or non-ASCII character) is not followed: parsers disagree on where its host ends"
+        )
+    if urlsplit(url).scheme not in ("http", "https"):
+        return "only http and https URLs are followed"
+    return None
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
+    """Scheme, host and port, as urllib3 reads them to connect (its parser, not urllib's)."""
     try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port or default
+        parts = urllib3.util.parse_url(url)
+    except urllib3.exceptions.LocationParseError:
+        return "", "", -1
+    scheme = (parts.scheme or "").lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.host or "").lower().rstrip("."), parts.port or default
 
 
 def same_origin(url: str, base: str) -> bool:
-    """Whether ``url`` is on the scheme, host and port of ``base``."""
-    return _origin(url) == _origin(base)
+    """Whether ``url`` is on the scheme, host and port of ``base`` (and one to follow)."""
+    return _url_problem(url) is None and _origin(url) == _origin(base)
 
 
 def _reason(error: BaseException) -> str:

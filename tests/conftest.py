@@ -16,6 +16,14 @@ def _private_cache(
     return cache
 
 
+@pytest.fixture(autouse=True)
+def _no_secret_from_another_test() -> None:
+    """Each test is a process that starts again: no secret remembered by an earlier one."""
+    from checks import secrets
+
+    secrets.forget_all()
+
+
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A real Prometheus with backfilled data of known counts. Without the binaries the

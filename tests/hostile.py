@@ -13,7 +13,8 @@ Mode = Callable[[socket.socket, bytes], None]
 
 
 def _head(status: str = "200 OK", extra: str = "") -> bytes:
-    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}".encode()
+    # The server closes each connection after its answer, and says so.
+    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n{extra}".encode()
 
 
 def trickle(conn: socket.socket, _: bytes) -> None:
@@ -43,10 +44,12 @@ def deep_json(conn: socket.socket, _: bytes) -> None:
 
 
 def echo(conn: socket.socket, request: bytes) -> None:
-    """An error whose body repeats the request, credentials included."""
+    """An error whose body repeats the request, credentials first."""
+    lines = request.split(b"\r\n")
+    lines.sort(key=lambda line: not line.lower().startswith(b"authorization"))
     body = (
         b'{"status": "error", "errorType": "unauthorized", "error": "'
-        + request.replace(b"\r\n", b" ").replace(b'"', b"'")
+        + b" ".join(lines).replace(b'"', b"'")
         + b'"}'
     )
     conn.sendall(_head("401 Unauthorized", f"Content-Length: {len(body)}\r\n\r\n") + body)
@@ -95,3 +98,91 @@ class HostileServer:
 
     def __exit__(self, *_: object) -> None:
         self.sock.close()
+
+
+def redirect_to(template: str) -> Mode:
+    """A redirect to ``template`` with {host} as the request's own Host (to build a URL that
+    names this server to one parser and another to the next)."""
+
+    def mode(conn: socket.socket, request: bytes) -> None:
+        host = next(
+            (line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
+             if line.lower().startswith(b"host:")),
+            "",
+        )  # fmt: skip
+        location = template.format(host=host)
+        conn.sendall(_head("302 Found", f"Location: {location}\r\nContent-Length: 0\r\n\r\n"))
+
+    return mode
+
+
+def link_to(template: str) -> Mode:
+    """A GitHub page of issues whose next page is ``template`` ({host} as in redirect_to)."""
+
+    def mode(conn: socket.socket, request: bytes) -> None:
+        host = next(
+            (line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
+             if line.lower().startswith(b"host:")),
+            "",
+        )  # fmt: skip
+        body = b"[]"
+        link = f'<{template.format(host=host)}>; rel="next"'
+        extra = f"Link: {link}\r\nContent-Length: {len(body)}\r\n\r\n"
+        conn.sendall(_head(extra=extra) + body)
+
+    return mode
+
+
+def echo_encoded(conn: socket.socket, request: bytes) -> None:
+    """An error that repeats the credentials percent-encoded, and split across lines."""
+    from urllib.parse import quote
+
+    lines = [line for line in request.split(b"\r\n") if line.lower().startswith(b"authoriz")]
+    value = lines[0].split(b":", 1)[1].strip().decode() if lines else ""
+    token = value.split(" ", 1)[-1]
+    half = len(token) // 2
+    text = f"bad credentials {quote(token, safe='')} or rather {token[:half]}\n{token[half:]}"
+    body = json_error(text)
+    conn.sendall(_head("401 Unauthorized", f"Content-Length: {len(body)}\r\n\r\n") + body)
+
+
+def json_error(text: str) -> bytes:
+    import json
+
+    return json.dumps({"status": "error", "errorType": "unauthorized", "error": text}).encode()
+
+
+def huge_error(conn: socket.socket, _: bytes) -> None:
+    """A 400 whose error message is 1.5 MB (within the size cap)."""
+    body = json_error("x" * 1_500_000)
+    conn.sendall(_head("400 Bad Request", f"Content-Length: {len(body)}\r\n\r\n") + body)
+
+
+def slow_ok(seconds: float) -> Mode:
+    """A correct answer, each after ``seconds``: within any one deadline, not many of them."""
+
+    def mode(conn: socket.socket, _: bytes) -> None:
+        time.sleep(seconds)
+        body = b'{"status": "success", "data": {"resultType": "vector", "result": []}}'
+        conn.sendall(_head(extra=f"Content-Length: {len(body)}\r\n\r\n") + body)
+
+    return mode
+
+
+_BOMB: list[bytes] = []
+
+
+def gzip_bomb_ready() -> None:
+    """Compress the bomb once, before the clock of a run starts."""
+    import gzip
+
+    if not _BOMB:
+        _BOMB.append(gzip.compress(b"{" + b" " * 100_000_000 + b"}", compresslevel=6))
+
+
+def gzip_bomb(conn: socket.socket, _: bytes) -> None:
+    """100 MB of JSON whitespace in about 100 KB of gzip."""
+    gzip_bomb_ready()
+    body = _BOMB[0]
+    extra = f"Content-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n"
+    conn.sendall(_head(extra=extra) + body)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
-from casetree import DATA
+from casetree import DATA, snapshot
 from fakehttp import FakeServer, Request, answer
 
 from checks.main import main
@@ -480,3 +481,45 @@ def test_a_github_error_that_repeats_the_token_shows_none_of_it(
     out, err = capsys.readouterr()
     assert "HTTP 401 Bad credentials" in err and "[redacted]" in err
     assert TOKEN not in out + err
+
+
+class SameNumber(FakeIssues):
+    """A server that answers every new issue with the same number (and URL)."""
+
+    def __call__(self, request: Request):  # type: ignore[no-untyped-def]
+        got = super().__call__(request)
+        if request.method == "POST" and got.status == 201:
+            issue = json.loads(got.body) | {"number": 100}
+            issue["html_url"] = "https://github.com/acme/shop/issues/100"
+            return answer(201, issue)
+        return got
+
+
+def test_one_issue_for_two_items_is_refused(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(repo)
+    with FakeServer(SameNumber()) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        assert sync(repo) == 2
+    assert (
+        "the issue of another action item already; nothing was written" in capsys.readouterr().err
+    )
+    assert snapshot(repo) == before
+
+
+def test_pages_without_end_are_an_error_not_a_guess(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A listing cut at 50 pages could miss the issue an item has: never open a second one."""
+    stranger = {"number": 1, "title": "x", "body": "", "user": {"login": "x"}, "labels": []}
+    with FakeServer(lambda r: answer(500)) as server:
+        fake = FakeIssues(
+            link=f"{server.url}/repos/acme/shop/issues?page=2", strangers=[stranger, "x"]
+        )
+        server.handler = fake
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        before = snapshot(repo)
+        assert sync(repo) == 2
+    assert "more than 50 pages; narrow it" in capsys.readouterr().err
+    assert fake.issues == [] and snapshot(repo) == before

@@ -64,20 +64,31 @@ def run(args: argparse.Namespace) -> int:
     written = [weekly.write(root, report, now) for report in measured]
     changed = [w for w in written if w.changed]
     statuses = ", ".join(f"{w.report.week.label} {w.report.status}" for w in written)
+    summary = (
+        f"{len(changed)} of {len(written)} weekly reports written ({statuses}); "
+        f"source {source.name}"
+    )
+    posted: list[str] = []
+    failure: OpsError | None = None
+    if args.post:  # posted before the run is recorded, so that the evidence says how it went
+        from checks.slo import post
+
+        try:
+            posted = post.post_all(root, project, written)
+        except OpsError as e:
+            failure = e
     record(
         root,
         command="slo",
         project=project.slug,
-        result="ok",
-        summary=f"{len(changed)} of {len(written)} weekly reports written ({statuses}); "
-        f"source {source.name}",
+        result="ok" if failure is None else "failed",
+        summary=summary
+        + (f"; posted to {', '.join(posted)}" if posted else "")
+        + ("; posting failed (see the job's log)" if failure is not None else ""),
         artefacts=[Path(w.rel) for w in written],
     )
-    posted: list[str] = []
-    if args.post:
-        from checks.slo import post
-
-        posted = post.post_all(root, project, written)
+    if failure is not None:
+        raise failure
     _print(args.format, written, posted)
     bad = [w for w in written if w.report.status != "PASS"]
     return EXIT_FAILED if args.strict and bad else EXIT_OK

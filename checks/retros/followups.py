@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from checks.errors import OpsError
 from checks.github import GitHub, author, labels
 from checks.kinds import CLOSED
 from checks.rules.facts import action_items
@@ -121,7 +122,13 @@ def open_issues(
                 "labels": sorted({LABEL, *extra_labels}),
             },
         )
-        known[item.ident] = api.issue_url(created)  # checked before it is ever written
+        url = api.issue_url(created)  # checked before it is ever written
+        if url in known.values():  # one issue for two items: the server is not GitHub's API
+            raise OpsError(
+                f"GitHub answered with {url} for {item.ident}, the issue of another action item "
+                "already; nothing was written"
+            )
+        known[item.ident] = url
         if item.status in CLOSED:  # the item is closed: so is its issue
             reason = "completed" if item.status == "done" else "not_planned"
             api.call(

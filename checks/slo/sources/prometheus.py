@@ -25,6 +25,9 @@ from checks.slo.compute import Counts
 from checks.slo.model import Slo, prometheus_duration
 
 POOL = 8  # concurrent queries, each thread with its own keep-alive connection
+# An SLO query sums to a series or a few: its answer is a few hundred bytes. 2 MiB each, eight
+# at a time and parsed, stays well under 100 MB however large a hostile server's answers are.
+DEFAULT_MAX_MB = 2
 
 
 class PrometheusSource:
@@ -38,11 +41,13 @@ class PrometheusSource:
         timeout: float = 30.0,
         retries: int = 3,
         backoff: float = 0.5,
-        max_bytes: int = http.Policy.max_bytes,
+        max_bytes: int = DEFAULT_MAX_MB * http.MiB,
     ) -> None:
         parts = urlsplit(url.rstrip("/"))
         try:
             port = parts.port
+            if "@" in parts.path or "@" in parts.query:  # a password with an unencoded '/'
+                raise ValueError
         except ValueError:  # the URL itself is never shown: it may hold a password
             raise OpsError(
                 "the Prometheus URL is not a valid URL; a user name or password in it must be "
@@ -117,13 +122,14 @@ def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+        snippet = secrets.excerpt(body[:4096].decode("utf-8", "replace"), 120)
         raise OpsError(
             f"Prometheus at {where} answered HTTP {status} with {kind or 'no content type'}, "
             f"not the API's JSON (an authentication proxy or a wrong URL?): {snippet!r}"
         )
     if answer.get("status") != "success":
-        problem = f"{answer.get('errorType', 'error')}: {answer.get('error', 'no details')}"
+        kind_of = secrets.excerpt(str(answer.get("errorType", "error")), 40)
+        problem = f"{kind_of}: {secrets.excerpt(str(answer.get('error', 'no details')))}"
         hint = " (check the credentials' environment variables)" if status in (401, 403) else ""
         raise OpsError(f"Prometheus at {where} refused the query {promql!r}: {problem}{hint}")
     if status >= 400:
@@ -165,7 +171,11 @@ def _unix(moment: dt.datetime) -> str:
 
 
 def basic_auth(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    """The Authorization header of basic auth, remembered as secret (its base64 holds the
+    password in a form no single secret's forms match)."""
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    secrets.remember(encoded, encoded.rstrip("="))
+    return "Basic " + encoded
 
 
 DEFAULT_URL_ENV = "OPS_PROMETHEUS_URL"
@@ -204,12 +214,19 @@ def from_settings(
         password = _secret(environ, password_env, "password")
         headers["Authorization"] = basic_auth(user, password)
     for header, env in settings.get("headers_env", {}).items():
-        headers[header] = _secret(environ, env, f"{header} header")
+        if header.lower() == "authorization" and "Authorization" in headers:
+            raise OpsError(
+                "metrics.prometheus: headers_env sets Authorization, and so does "
+                "bearer_token_env or username_env: choose one"
+            )
+        headers["Authorization" if header.lower() == "authorization" else header] = _secret(
+            environ, env, f"{header} header"
+        )
     return PrometheusSource(
         url,
         headers=headers,
         timeout=float(settings.get("timeout_seconds", 30)),
-        max_bytes=int(settings.get("max_response_mb", 16)) * http.MiB,
+        max_bytes=int(settings.get("max_response_mb", DEFAULT_MAX_MB)) * http.MiB,
     )
 
 
