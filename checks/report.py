@@ -44,9 +44,15 @@ def say(text: str, stream: TextIO | None = None) -> None:
     print(printable(text), file=stream or sys.stdout)
 
 
+# Characters that start inline Markdown (emphasis, code, links, images, HTML, strikethrough,
+# mentions, entities) or end a table cell: escaped, so that text from a record, a file name or
+# a server shows as written and never as a link, an image or a mention.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>!|~@&"})
+
+
 def markdown_cell(text: str) -> str:
-    """Text for a Markdown table cell or list item: printable, one line, no table breaks."""
-    return printable(text).replace("|", "\\|")
+    """Text for a Markdown table cell or list item: printable, one line, shown as written."""
+    return printable(" ".join(text.split())).translate(_MARKDOWN)
 
 
 def write_text(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
@@ -84,7 +90,7 @@ def write_markdown(findings: Sequence[Finding], stream: TextIO, checked: int, no
         mark = "⚠️ " if f.severity == "warning" else "❌ "
         message = markdown_cell(f.message)
         path = markdown_cell(f.json_path or "")
-        stream.write(f"| `{markdown_cell(f.where)}` | `{path}` | {mark}{message} |\n")
+        stream.write(f"| {markdown_cell(f.where)} | {path} | {mark}{message} |\n")
 
 
 def write(

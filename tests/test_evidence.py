@@ -1098,3 +1098,13 @@ def test_git_ignores_the_temporary_files_of_a_killed_run() -> None:
         ["git", "check-ignore", "--no-index", *names], cwd=repo, capture_output=True, text=True
     )
     assert done.stdout.splitlines() == names
+
+
+def test_validation_md_shows_a_summary_as_written_never_as_markdown() -> None:
+    sly = entry("see [the fix](https://evil.example) by @acme/admins <img src=x> `code` | cell")
+    rendered = validation_md.render(runlog.parse(line(sly).encode()))
+    row = next(x for x in rendered.splitlines() if x.startswith("| 2026"))
+    assert row == (
+        "| 2026-11-23T06:00:00Z | slo | demo | ok | see \\[the fix\\](https://evil.example) by"
+        " \\@acme/admins \\<img src=x\\> \\`code\\` \\| cell | tester | local |"
+    )

@@ -4,6 +4,7 @@ audits, and shaped as the project promises (least privilege, pinned actions, sch
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,7 +85,11 @@ def test_least_privilege_and_pinned_actions(path: Path) -> None:
 # The refs a job that holds a secret or a write token may check out: reviewed code only.
 TRUSTED_REFS = {
     "${{ github.event.repository.default_branch }}",
+    # a schedule's payload may lack default_branch; its ref is the default branch then
+    "${{ github.event.repository.default_branch || github.ref_name }}",
     "${{ github.event.pull_request.base.sha || github.sha }}",
+    # the commit a projects job resolved from the default branch (checked below)
+    "${{ needs.projects.outputs.sha }}",
 }
 # Shell that brings other code or history into a job's tree, or puts a token where a log shows it.
 FORBIDDEN_IN_PRIVILEGED_RUN = (
@@ -183,6 +188,23 @@ def test_the_trust_check_catches_each_way_in() -> None:
     ]
 
 
+def test_a_commit_handed_on_comes_from_the_default_branch() -> None:
+    for path in WORKFLOWS:
+        jobs = _load(path)["jobs"]
+        for name, job in jobs.items():
+            for step in job.get("steps", []):
+                ref = (step.get("with") or {}).get("ref")
+                if ref == "${{ needs.projects.outputs.sha }}":
+                    assert "projects" in job["needs"], (path.name, name)
+                    [checkout] = [
+                        s for s in jobs["projects"]["steps"] if "checkout@" in s.get("uses", "")
+                    ]
+                    assert checkout["with"]["ref"] in TRUSTED_REFS - {ref}
+                    assert "git rev-parse HEAD" in next(
+                        s["run"] for s in jobs["projects"]["steps"] if s.get("id") == "list"
+                    )
+
+
 def test_secrets_live_in_environments() -> None:
     for path in WORKFLOWS:
         for name, job in _load(path)["jobs"].items():
@@ -228,6 +250,9 @@ def _run_list_step(workflow: str, tmp_path: Path, **env: str) -> tuple[int, str,
         if s.get("id") == "list"
     )
     shutil.copytree(REPO / "ops", tmp_path / "ops")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["add", "ops"], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*git, *args], cwd=tmp_path, check=True, capture_output=True)
     output = tmp_path / "output"
     output.touch()
     given = {k: "" for k in step["env"]} | env
@@ -278,10 +303,12 @@ def test_inputs_are_checked_before_they_reach_the_outputs(
 
 def test_the_input_steps_list_the_projects(tmp_path: Path) -> None:
     code, _, output = _run_list_step("weekly-slo.yml", tmp_path, WEEK="2026-W47")
-    assert (code, output) == (0, 'list=["checkout"]\nweek=2026-W47\n')
+    lines = output.splitlines()
+    assert code == 0 and lines[0] == 'list=["checkout"]' and lines[-1] == "week=2026-W47"
+    assert re.fullmatch(r"sha=[0-9a-f]{40}", lines[1]) and lines[2] == "base=main"
     code, _, output = _run_list_step("retros.yml", tmp_path / "r", WANTED="checkout", HORIZON="8")
-    assert code == 0 and output.startswith('list=["checkout"]\nmonth=')
-    assert output.endswith("horizon=8\n")
+    assert code == 0 and output.startswith('list=["checkout"]\nsha=')
+    assert "\nbase=main\nmonth=" in output and output.endswith("horizon=8\n")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])

@@ -159,7 +159,7 @@ def write(results: dict[str, list[Finding]], as_of: dt.date, fmt: str, out: Text
                 if markdown:
                     mark = "⚠️" if f.severity == "warning" else "❌"
                     text = markdown_cell(f.message)
-                    out.write(f"  - {mark} `{markdown_cell(f.where)}` {text}\n")
+                    out.write(f"  - {mark} {markdown_cell(f.where)}: {text}\n")
                 else:
                     out.write(f"    {f.render()}\n")
         if markdown:

@@ -8,17 +8,16 @@ from typing import Any
 from checks.atomic import write_bytes
 from checks.evidence import runlog
 from checks.evidence.files import RUN_LOG, VALIDATION_MD
-from checks.findings import printable
+from checks.report import markdown_cell
 
 RECENT_RUNS = 20
 NO_PROJECT = "(no project)"
 
 
 def cell(value: object) -> str:
-    """A Markdown table cell: one line, pipes escaped, empty shown as a dash."""
+    """A Markdown table cell (:func:`checks.report.markdown_cell`); empty shown as a dash."""
     text = "" if value is None else str(value)
-    text = printable(" ".join(text.split()))
-    return text.replace("|", "\\|") if text else "—"
+    return markdown_cell(text) if text.strip() else "—"
 
 
 def _row(values: list[object]) -> str:

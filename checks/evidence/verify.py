@@ -400,9 +400,9 @@ def change_findings(
                 )
             )
     derived = _derived_changes(root, before, base)
-    # A fold: runs that were pending went into run.log, or the change touches nothing but the
-    # evidence (a fold with no runs rebuilds the manifest after a hand edit). Its derived files
-    # must then cover the tree; any other change leaves them as they were.
+    # A fold: runs that were pending went into run.log, or the change touches no record (a fold
+    # with no runs rebuilds the manifest after a hand edit). Its derived files must then cover
+    # the tree; a change to records leaves them as they were.
     folds = bool(folded) or (bool(derived) and not _changed_outside_evidence(root, commit))
     if not folds:
         out += derived
@@ -410,13 +410,13 @@ def change_findings(
 
 
 def _changed_outside_evidence(root: Path, commit: str | None) -> bool:
-    """Whether anything outside evidence/phase6/ differs from ``commit`` (tracked or new)."""
-    outside = f":(exclude){EVIDENCE_DIR}"
+    """Whether a record changed since ``commit`` (tracked or new): the derived files are built
+    from ops/ and run.log alone, so a change to neither is a fold, whatever else it holds."""
     if commit is not None:
-        diff = _git(root, "diff", "--name-only", "--no-renames", commit, "--", ".", outside)
+        diff = _git(root, "diff", "--name-only", "--no-renames", commit, "--", "ops")
         if diff.returncode != 0 or diff.stdout.strip():
             return True
-    new = _git(root, "ls-files", "--others", "--exclude-standard", "--", ".", outside)
+    new = _git(root, "ls-files", "--others", "--exclude-standard", "--", "ops")
     return new.returncode != 0 or bool(new.stdout.strip())
 
 
