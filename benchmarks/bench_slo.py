@@ -11,10 +11,13 @@ Usage (from the repository root; needs Debian's prometheus and promtool, which
    tests/promdata.py (five-minute scrapes of request, payment and latency-histogram series),
    and times fresh ``ops slo --week 2026-W43`` processes for a project with six SLOs (ratio
    and histogram SLIs): 6 SLOs x 8 windows (the week and its days) x 2 queries = 96 instant
-   queries. Median of ``--repeat`` runs, after one untimed run.
+   queries. Median of ``--repeat`` runs, after one untimed run. The project is the sample's
+   (ops/checkout/project.yaml, renamed): its three SLOs pointed at the fixture's series, and
+   three variants of them (see ``sample_projects``).
 2. Writes (once; it is kept in the work folder) a CSV export of ``--samples`` rows over one
-   week and times ``ops slo --source file`` over it, with the peak RSS of the process and its
-   workers (``ru_maxrss`` from ``os.wait4``).
+   week and times ``ops slo`` with the file source over it (the sample's project with its
+   availability SLO), with the peak RSS of the process and its workers (``ru_maxrss`` from
+   ``os.wait4``).
 
 Targets (2-core machine): the 6-SLO report in <= 0.3 s wall; the 10-million-sample file in
 <= 10 s with peak RSS <= 200 MB. Exit status 0 when every target is met, 1 otherwise,
@@ -27,12 +30,15 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -42,45 +48,90 @@ import promserver  # noqa: E402
 
 TARGETS = {"six_slo_s": 0.3, "file_s": 10.0, "file_rss_mb": 200.0}
 OPS = Path(sys.executable).with_name("ops")
-
-SIX_SLOS = (
-    promdata.PROJECT_YAML.replace("project: shop", "project: bench")
-    + """\
-  - name: fast-requests
-    objective: 49.0
-    sli:
-      latency:
-        histogram: http_request_duration_seconds_bucket
-        threshold: "0.1"
-        selector: '{job="shop-api"}'
-  - name: successful-requests
-    objective: 99.9
-    sli:
-      ratio:
-        good: sum(increase(http_requests_total{job="shop-api",code="200"}[{{window}}]))
-        total: sum(increase(http_requests_total{job="shop-api"}[{{window}}]))
-"""
-)
-
-FILE_PROJECT = """\
-project: bench-file
-name: Bench (file)
-owners: ["@sre"]
-timezone: UTC
-metrics:
-  source: file
-  file:
-    path: exports/availability.csv
-    format: csv
-slos:
-  - name: availability
-    objective: 99.0
-    sli:
-      ratio:                   # what the export holds (the file source does not query)
-        good: sum(increase(checkout_requests_good_total[{{window}}]))
-        total: sum(increase(checkout_requests_total[{{window}}]))
-"""
+SAMPLE = REPO / "ops" / "checkout" / "project.yaml"
 FILE_WEEK = "2026-W47"
+
+
+class BenchError(Exception):
+    """The benchmark cannot run (exit status 2)."""
+
+
+def _fixture_job() -> str:
+    """The ``job`` label of the series tests/promdata.py backfills."""
+    match = re.search(r'job="([^"]+)"', promdata.PROJECT_YAML)
+    if match is None:
+        raise BenchError("tests/promdata.py: no job label in PROJECT_YAML")
+    return match.group(1)
+
+
+def _point(value: object, job: str) -> object:
+    """A query or selector of the sample, pointed at the fixture's series: its job, and no
+    matcher on labels the fixture does not have (the sample selects a handler)."""
+    if isinstance(value, dict):
+        return {k: _point(v, job) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    value = re.sub(r'job="[^"]*"', f'job="{job}"', value)
+    return re.sub(r',\s*(?!job|code|outcome|le)[A-Za-z_]\w*=~?"[^"]*"', "", value)
+
+
+def sample_projects() -> tuple[str, str]:
+    """project.yaml of the two benchmark projects, made from the sample's (ops/checkout):
+    its settings and its SLOs, renamed.
+
+    - ``bench``: the sample's three SLOs (a bad/total ratio, a latency histogram, a good/total
+      ratio) with their queries pointed at the fixture's Prometheus series, and three variants
+      of them to make six: the latency SLO at the fixture's other two bucket thresholds, and
+      availability written as good/total. The bearer token is dropped (the local server has no
+      authentication).
+    - ``bench-file``: the sample's availability SLO measured from a CSV export.
+    """
+    config = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    slos = [dict(s) for s in config.get("slos") or []]
+    by_kind = {next(iter(s["sli"])): s for s in reversed(slos)}  # the first of each kind
+    if set(by_kind) != {"ratio", "latency"}:
+        raise BenchError(f"{SAMPLE}: expected ratio and latency SLOs, found {sorted(by_kind)}")
+    job = _fixture_job()
+    six = [{**s, "sli": _point(s["sli"], job)} for s in slos]
+    latency, ratio = by_kind["latency"], by_kind["ratio"]
+    for name, threshold, objective in (("latency-1s", "1.0", 99.5), ("fast-requests", "0.1", 49.0)):
+        sli = _point(latency["sli"], job)
+        sli["latency"] = {**sli["latency"], "threshold": threshold}
+        six.append({"name": name, "objective": objective, "sli": sli})
+    total = _point(ratio["sli"], job)["ratio"]["total"]
+    six.append(
+        {
+            "name": "successful-requests",
+            "objective": ratio["objective"],
+            "sli": {
+                "ratio": {
+                    "good": total.replace(f'job="{job}"', f'job="{job}",code="200"'),
+                    "total": total,
+                }
+            },
+        }
+    )
+    six = six[:6]
+    prometheus = dict((config.get("metrics") or {}).get("prometheus") or {})
+    prometheus.pop("bearer_token_env", None)
+    prometheus.setdefault("url_env", "OPS_PROMETHEUS_URL")
+
+    def project(slug: str, metrics: dict[str, object], slos: list[dict[str, object]]) -> str:
+        mine = dict(config)
+        mine["project"] = slug
+        mine["name"] = f"{config.get('name', slug)} ({slug})"
+        if isinstance(mine.get("backlog"), dict):
+            mine["backlog"] = {**mine["backlog"], "github_repository": f"acme/{slug}"}
+        mine["metrics"] = metrics
+        mine["slos"] = slos
+        return yaml.safe_dump(mine, sort_keys=False, allow_unicode=True, width=1000)
+
+    availability = next((s for s in slos if "ratio" in s["sli"]), slos[0])
+    file_metrics = {"source": "file", "file": {"path": "exports/availability.csv", "format": "csv"}}
+    return (
+        project("bench", {"source": "prometheus", "prometheus": prometheus}, six),
+        project("bench-file", file_metrics, [availability]),
+    )
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
@@ -93,7 +144,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, 
     err = proc.stderr.read().decode() if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}: {err}")
+        raise BenchError(f"{' '.join(argv)} exited {proc.returncode}: {out[-2000:]}{err[-2000:]}")
     return wall, usage.ru_maxrss / 1024, out
 
 
@@ -130,14 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     except promserver.Missing as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2
+    try:
+        return measure(args)
+    except BenchError as e:
+        print(f"bench_slo: {e}", file=sys.stderr)
+        return 2
+
+
+def measure(args: argparse.Namespace) -> int:
+    six_project, file_project = sample_projects()
     work = args.workdir.resolve()
     repo = work / "repo"
     if repo.exists():
         shutil.rmtree(repo)
     (repo / "ops/bench").mkdir(parents=True)
-    (repo / "ops/bench/project.yaml").write_text(SIX_SLOS, encoding="utf-8")
+    (repo / "ops/bench/project.yaml").write_text(six_project, encoding="utf-8")
     (repo / "ops/bench-file").mkdir(parents=True)
-    (repo / "ops/bench-file/project.yaml").write_text(FILE_PROJECT, encoding="utf-8")
+    (repo / "ops/bench-file/project.yaml").write_text(file_project, encoding="utf-8")
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
 
     print("starting Prometheus (backfilling four weeks with promtool) ...", file=sys.stderr)

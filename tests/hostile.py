@@ -14,7 +14,8 @@ Mode = Callable[[socket.socket, bytes], None]
 
 def _head(status: str = "200 OK", extra: str = "") -> bytes:
     # The server closes each connection after its answer, and says so.
-    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n{extra}".encode()
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    return (head + extra).encode()
 
 
 def trickle(conn: socket.socket, _: bytes) -> None:

@@ -158,10 +158,12 @@ def test_ten_pull_requests_merge_in_any_order_without_a_conflict(base: Path) -> 
     log = (base / "evidence/phase6/run.log").read_text(encoding="utf-8").splitlines()
     commands = sorted(json.loads(line)["command"] for line in log)
     assert commands == sorted(
-        ["slo"]  # the base's
-        + ["new incident", "new postmortem", "new incident", "new security-log"]
-        + ["new dependency-log", "evidence record", "slo", "new retro", "exit-criteria"]
-        + ["evidence record"]  # the hand-edited incident left no run: its fold rebuilt the rest
+        [
+            "slo",  # the base's
+            *["new incident", "new postmortem", "new incident", "new security-log"],
+            *["new dependency-log", "evidence record", "slo", "new retro", "exit-criteria"],
+            "evidence record",  # the hand-edited incident left no run: its fold rebuilt the rest
+        ]
     )
     assert list((base / "evidence/phase6/pending").iterdir()) == []
 
