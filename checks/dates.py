@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -38,7 +39,19 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 def parse_date(value: object) -> dt.date | None:
     """A ``YYYY-MM-DD`` calendar date, or None."""
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
+    return _date(value) if isinstance(value, str) else None
+
+
+def parse_instant(value: object) -> dt.datetime | None:
+    """An RFC 3339 instant in UTC, or None. ``:60`` (a leap second) is the next second."""
+    return _instant(value) if isinstance(value, str) else None
+
+
+# The same dates and instants come back across a project's records (and every check of a
+# record reads them more than once): each text is parsed once. The results are immutable.
+@functools.lru_cache(maxsize=65536)
+def _date(value: str) -> dt.date | None:
+    if not _DATE.fullmatch(value):
         return None
     try:
         day = dt.date.fromisoformat(value)
@@ -47,10 +60,8 @@ def parse_date(value: object) -> dt.date | None:
     return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
-def parse_instant(value: object) -> dt.datetime | None:
-    """An RFC 3339 instant in UTC, or None. ``:60`` (a leap second) is the next second."""
-    if not isinstance(value, str):
-        return None
+@functools.lru_cache(maxsize=65536)
+def _instant(value: str) -> dt.datetime | None:
     m = _INSTANT.fullmatch(value)
     if m is None:
         return None

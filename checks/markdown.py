@@ -210,7 +210,7 @@ def _quick(body: str) -> list[Line] | None:
         if kind is not None:
             out.append(Line(number, kind))
             continue
-        heading = _ATX.match("\n" + line)
+        heading = _ATX.match("\n" + line) if line[:1] == "#" else None  # at the margin only
         if heading:
             out.append(Line(number, HEADING, len(heading[1]), _heading_text(heading[2])))
         else:

@@ -341,10 +341,9 @@ def test_the_pull_request_gate() -> None:
     assert [s.get("working-directory") for s in job["steps"] if "ops " in s.get("run", "")] == [
         "tree",
         "tree",
-        "tree",
     ]
-    assert 'set -o pipefail\nops validate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
-    assert 'set -o pipefail\nops gate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
+    assert 'ops gate --changed-from "$BASE_SHA" --format markdown' in runs
+    assert 'ops gate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
     assert 'ops evidence verify --base "$BASE_SHA"' in runs
     assert (REPO / ".github/pull_request_template.md").is_file()
 

@@ -28,8 +28,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Log cadence, vulnerability SLA, postmortems, overdue and unlinked action "
         "items, SLO reporting cadence and evidence integrity, as of a date. Exit 1 on any error.",
     )
-    parser.add_argument("--project", metavar="P", help="one project (default: every project)")
     add_as_of(parser, "judge as of this date")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--project", metavar="P", help="one project (default: every project)")
+    scope.add_argument(
+        "--changed-from",
+        metavar="REF",
+        help="only the projects with a file changed since the merge base with REF (every project "
+        "when a schema, a template or the code changed): the pull request's gate",
+    )
     parser.add_argument(
         "--base",
         metavar="REF",
@@ -54,7 +61,7 @@ def _selection(root: Path, wanted: str | None) -> tuple[Tree, Selection]:
         if tree.entry_type(str(root / "ops" / slug)) is None:
             raise OpsError(f"no project '{slug}': ops/{slug}/ does not exist")
         found = tree.scan_project(root, slug)
-        return found, engine.Selection(found.targets, [], found.problems)
+        return found, engine.projects(root, [slug])
     found = tree.scan(root)
     if not found.projects and not found.problems:
         raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
@@ -76,36 +83,57 @@ def _group(findings: list[Finding], slugs: list[str]) -> dict[str, list[Finding]
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import dates, rules
-    from checks import project as projects
+    from checks import dates
     from checks.evidence.verify import verify
-    from checks.rules import records, settings
     from checks.validation import engine
 
     root = Path(args.root)
     as_of = dates.as_of(args)
-    found, selection = _selection(root, args.project)
-    slugs = sorted(found.projects) if args.project is None else [args.project]
-    results = _group(engine.check(root, selection).findings, slugs)
+    if args.changed_from is not None:
+        wanted = changed_projects(root, args.changed_from)
+        found, selection = _selection(root, None)
+        slugs = sorted(found.projects) if wanted is None else sorted(wanted & set(found.projects))
+        if wanted is not None:
+            selection = engine.projects(root, slugs)
+    else:
+        found, selection = _selection(root, args.project)
+        slugs = sorted(found.projects) if args.project is None else [args.project]
+    checked = engine.check(root, selection._replace(judge=frozenset(slugs)), judge=as_of)
+    results = _group(checked.findings, slugs)
     for slug in slugs:
-        try:
-            project = projects.load(root, slug)
-        except OpsError as e:  # validate reports why; never let the project pass unjudged
-            if not any(f.severity == "error" for f in results[slug]):
-                where = e.path or f"ops/{slug}/project.yaml"
-                results[slug].append(Finding(where, e.line or 1, None, e.message, rule="valid"))
-            continue
-        recs = records.load(root, project, found)
-        results[slug] += rules.judge(recs, settings.load(root, project), as_of)
-    # On a branch the manifest and validation.md are the default branch's, rebuilt there after
-    # merge: that they lag is a warning here, an error of `ops evidence verify` there.
-    found_evidence = verify(root, args.base, coverage="warning")
-    evidence = [f._replace(rule="evidence") for f in found_evidence]
+        judged = checked.judged.get(slug, [])
+        unjudged = len(judged) == 1 and judged[0].rule == "valid"
+        if unjudged and any(f.severity == "error" for f in results[slug]):
+            continue  # validate says why project.yaml cannot be read already
+        results[slug] += judged
+    # The runs only: on a branch the manifest and validation.md are the default branch's
+    # (ops evidence verify --base judges a change; ops evidence verify, the default branch).
+    evidence = [f._replace(rule="evidence") for f in verify(root, args.base, coverage="none")]
     if evidence:
         results[EVIDENCE] = evidence
     write(results, as_of, args.format, sys.stdout)
     failed = any(f.severity == "error" for found in results.values() for f in found)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def changed_projects(root: Path, ref: str) -> set[str] | None:
+    """The projects with a file changed since the merge base of ``ref`` and HEAD (committed,
+    staged, in the working tree, or new); None when anything else changed (a schema, a
+    template, the code: every project is judged again)."""
+    from checks.evidence.verify import base_commit, git_output
+
+    commit = base_commit(root, ref, "--changed-from")
+    changed = git_output(root, "diff", "--name-only", "--no-renames", "-z", commit or "HEAD")
+    changed += git_output(root, "ls-files", "--others", "--exclude-standard", "-z")
+    projects: set[str] = set()
+    for path in changed:
+        parts = path.split("/")
+        if parts[0] == "evidence":
+            continue  # the trail: judged by ops evidence verify --base
+        if parts[0] != "ops" or len(parts) < 3:
+            return None
+        projects.add(parts[1])
+    return projects
 
 
 def counts(results: dict[str, list[Finding]]) -> tuple[int, int]:

@@ -104,9 +104,9 @@ def _hash(root: Path, rel: str, known: Any) -> str:
 
 def entries(root: Path) -> list[dict[str, Any]]:
     """The manifest's entries for the tree as it is now, sorted by path."""
-    from checks.validation.cache import Cache
+    from checks.validation.cache import KnownDigests
 
-    known = Cache(root)
+    known = KnownDigests(root)
     out = []
     for path in artefact_files(root):
         kind, project, date = describe(path)

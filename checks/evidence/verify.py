@@ -40,7 +40,7 @@ from checks.evidence.files import (
     sha256_bytes,
 )
 from checks.findings import Finding, json_path
-from checks.schemas import validator
+from checks.schemas import fast_validator, validator
 
 FOLD = "run `ops evidence fold` (the default branch's evidence workflow does, after each merge)"
 ON_A_BRANCH = (
@@ -168,6 +168,8 @@ def _json(rel: str, data: bytes) -> Any:
 
 
 def _schema(rel: str, schema: str, doc: Any, data: bytes) -> list[Finding]:
+    if fast_validator(schema).is_valid(doc):  # compiled; python-jsonschema only explains
+        return []
     errors = list(validator(schema).iter_errors(doc))
     out = []
     for error in errors[:10]:
@@ -248,11 +250,20 @@ def _git(root: Path, *args: str, data: bytes | None = None) -> subprocess.Comple
         raise OpsError(f"cannot run git ({e.strerror}); --base needs git") from None
 
 
-def base_commit(root: Path, base: str) -> str | None:
+def git_output(root: Path, *args: str) -> list[str]:
+    """The NUL-separated paths a git command prints (``-z``); OpsError when it fails."""
+    done = _git(root, *args)
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OpsError(f"git {args[0]} failed: {reason[-1] if reason else done.returncode}")
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def base_commit(root: Path, base: str, option: str = "--base") -> str | None:
     """The merge base of ``base`` and HEAD (or ``base`` itself when there is none); None for
     ``HEAD`` in a repository without a commit yet (everything is new)."""
     if _git(root, "rev-parse", "--git-dir").returncode != 0:
-        raise OpsError(f"{root} is not a git repository; --base needs one")
+        raise OpsError(f"{root} is not a git repository; {option} needs one")
     resolved = None
     if not base.startswith("-"):  # never let a ref be read as an option
         done = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
@@ -261,7 +272,7 @@ def base_commit(root: Path, base: str) -> str | None:
         if base == "HEAD" and _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode:
             return None  # no commit yet
         raise OpsError(
-            f"--base {base}: no such branch, tag or commit; fetch it first"
+            f"{option} {base}: no such branch, tag or commit; fetch it first"
             " (for example: git fetch origin main) or name an existing ref"
         )
     done = _git(root, "merge-base", resolved, "HEAD")
@@ -490,9 +501,9 @@ def verify(
     if base is not None:
         changed, folds = change_findings(root, base, current, runs)
         findings += changed
-    if base is not None and not folds and not (root / MANIFEST).exists():
-        return findings  # none at the base either (_derived_untouched): nothing folded yet
     wanted = "error" if folds else ("none" if base is not None else coverage)
+    if wanted == "none":  # the runs only (the gate; a change that leaves the manifest as it was)
+        return findings
     loaded = load_manifest(root, "warning" if wanted == "warning" else "error")
     if isinstance(loaded, list):
         return findings + loaded

@@ -15,10 +15,31 @@ from checks.findings import Finding
 from checks.project import Project
 
 
+class LazyDocument:
+    """A record as the gate reads it: its front matter from the validation cache, and its YAML
+    composed from the file only when a finding needs a line number."""
+
+    def __init__(self, data: dict[str, Any], path: Path, raw: bytes | None = None) -> None:
+        self.data = data
+        self._path = path
+        self._raw = raw  # the bytes about to be written (ops new), instead of the file's
+        self._doc: Document | None = None
+        self._failed = False
+
+    def line(self, path: list[str | int]) -> int:
+        if self._doc is None and not self._failed:
+            try:
+                raw = self._raw if self._raw is not None else document.read_file(self._path)[0]
+                self._doc = document.parse_front_matter(document.decode(raw))
+            except (DocumentError, OSError):  # changed since it was checked: no line to give
+                self._failed = True
+        return 1 if self._doc is None else self._doc.line(path)
+
+
 @dataclass(frozen=True)
 class Record:
     rel: str
-    doc: Document
+    doc: Document | LazyDocument
 
     @property
     def data(self) -> dict[str, Any]:

@@ -3,21 +3,19 @@ then across each project."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
-from checks import document, tree
-from checks.document import Document, DocumentError
+from checks import tree
 from checks.errors import OpsError
 from checks.findings import Finding, capped
 from checks.tree import Target
-from checks.validation import workers
-from checks.validation.cache import Cache, content_hash, signature, stat_key
-from checks.validation.crossdoc import Facts
-from checks.validation.workers import Outcome, Work
+from checks.validation import jobs
 
 NOT_A_DOCUMENT = (
     "not an ops document: expected ops/<project>/project.yaml, ops/<project>/<folder>/*.md "
@@ -31,11 +29,13 @@ class Selection(NamedTuple):
     context: list[Target]  # read too, for the cross-document rules of their projects
     problems: list[Finding]  # entries that are errors in themselves (and command-line problems)
     openslo: tuple[str, ...] = ()  # OpenSLO files to check (not records: read per project)
+    judge: frozenset[str] = frozenset()  # projects whose operating rules ``check`` judges
 
 
 class Result(NamedTuple):
     findings: list[Finding]
     checked: int
+    judged: Mapping[str, list[Finding]] = MappingProxyType({})  # project -> the rules' findings
 
 
 # --- what to check ----------------------------------------------------------------------------
@@ -145,77 +145,45 @@ def _relative(root: Path, raw: str) -> str | None:
 # --- checking ---------------------------------------------------------------------------------
 
 
-def _from_cache(cache: Cache, target: Target, full: str) -> Outcome | Work:
-    """The cached outcome when the file is unchanged, else the work to check it."""
-    entry = cache.entry(target.rel)
-    if entry is None:
-        return Work(target, full)  # the worker reads it
-    digest, findings, facts, sig = entry
-    hit = Outcome([Finding(*f) for f in findings], facts, digest, sig)
-    if sig is not None:
-        try:
-            st = os.lstat(full)
-        except OSError:
-            st = None
-        if st is not None and stat_key(st) == sig:
-            return hit
-    got = workers.read_target(target, full)
-    if isinstance(got, Outcome):
-        return got
-    raw, st = got
-    now_digest, now_sig = content_hash(raw), signature(st)
-    if now_digest == digest:
-        if now_sig != sig:  # same bytes, new stat (a checkout, a touch): trust it next time
-            cache.put(target.rel, digest, findings, facts, now_sig)
-        return hit
-    return Work(target, full, raw, now_digest, now_sig)
-
-
 def check(
     root: Path,
     selection: Selection,
     *,
     use_cache: bool = True,
     contents: Mapping[str, bytes] | None = None,
+    judge: dt.date | None = None,
 ) -> Result:
     """Every finding for the selection: its problems, the requested files' own findings, and
-    the cross-document findings that fall on requested files."""
+    the cross-document findings that fall on requested files. With ``judge``, each project of
+    the selection is also judged by the operating rules on that date (Result.judged)."""
     contents = contents or {}
     if not root.is_dir():
         raise OpsError(f"repository root {root} is not a directory")
-    requested = selection.requested
-    everything_read = list(dict.fromkeys([*requested, *selection.context]))
-    cache = Cache(root, enabled=use_cache)
-    results: dict[Target, Outcome] = {}
-    todo: list[Work] = []
-    for target in everything_read:
-        if target.rel in contents:
-            raw = contents[target.rel]
-            todo.append(Work(target, "", raw, content_hash(raw)))
-            continue
-        known = _from_cache(cache, target, os.path.join(root, target.rel))
-        if isinstance(known, Work):
-            todo.append(known)
-        else:
-            results[target] = known
-    for work, outcome in zip(todo, workers.run(todo), strict=True):
-        results[work.target] = outcome
-        if outcome.digest is not None and work.target.rel not in contents:
-            cache.put(
-                work.target.rel,
-                outcome.digest,
-                [list(f) for f in outcome.findings],
-                outcome.facts,
-                outcome.sig,
-            )
-    cache.save()
+    requested = {t.rel for t in selection.requested}
+    groups: dict[str, list[Target]] = defaultdict(list)
+    for target in dict.fromkeys([*selection.requested, *selection.context]):
+        groups[target.project or jobs.OTHER].append(target)
+    for slug in selection.judge:
+        groups.setdefault(slug, [])
+    work = [
+        jobs.Job(
+            group,
+            tuple(targets),
+            frozenset(t.rel for t in targets if t.rel in requested),
+            judge if group in selection.judge else None,
+        )
+        for group, targets in sorted(groups.items())
+    ]
     out = list(selection.problems)
-    for target in requested:
-        out.extend(results[target].findings)
-    lines = Lines(root, contents)
-    out.extend(_cross(everything_read, results, {t.rel for t in requested}, lines))
+    judged: dict[str, list[Finding]] = {}
+    for done in jobs.run(root, work, use_cache=use_cache, contents=contents):
+        out += done.findings
+        if done.judged is not None:
+            judged[done.group] = done.judged
+        elif done.unjudged is not None:
+            judged[done.group] = [done.unjudged]
     out.extend(_openslo_findings(root, selection.openslo))
-    return Result(capped(out), len(requested) + len(selection.openslo))
+    return Result(capped(out), len(requested) + len(selection.openslo), judged)
 
 
 def validate(
@@ -234,50 +202,6 @@ def validate(
         raise OpsError(f"repository root {root} is not a directory")
     selection = named(root, paths, frozenset(contents or {})) if paths else everything(root)
     return check(root, selection, use_cache=use_cache, contents=contents)
-
-
-class Lines:
-    """Line numbers for paths in documents, read again for the few findings that need one:
-    the per-file checks keep paths, not lines, so they need not compose every document."""
-
-    def __init__(self, root: Path, contents: Mapping[str, bytes]) -> None:
-        self.root = root
-        self.contents = contents
-        self.docs: dict[str, Document | None] = {}
-
-    def __call__(self, target: Target, path: list[str | int]) -> int:
-        if target.rel not in self.docs:
-            self.docs[target.rel] = self._read(target)
-        doc = self.docs[target.rel]
-        return 1 if doc is None else doc.line(path)
-
-    def _read(self, target: Target) -> Document | None:
-        try:
-            raw = self.contents.get(target.rel)
-            if raw is None:
-                raw = document.read_file(self.root / target.rel)[0]
-            return document.parse(target.role, document.decode(raw))
-        except (DocumentError, OSError):  # changed since it was checked: no line to give
-            return None
-
-
-def _cross(
-    everything_read: list[Target],
-    results: Mapping[Target, Outcome],
-    wanted: set[str],
-    lines: Lines,
-) -> list[Finding]:
-    from checks.validation.crossdoc import check_project
-
-    by_project: dict[str, list[tuple[Target, Facts]]] = defaultdict(list)
-    for target in everything_read:
-        if target.project is not None:
-            by_project[target.project].append((target, results[target].facts))
-    out: list[Finding] = []
-    for project, records in sorted(by_project.items()):
-        found = check_project(project, records, lines)
-        out.extend(f for f in found if f.path in wanted)
-    return out
 
 
 def _openslo_findings(root: Path, rels: Sequence[str]) -> list[Finding]:

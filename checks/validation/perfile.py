@@ -42,20 +42,29 @@ def prepare() -> None:
     schemas.fast_validator(kinds.PROJECT_SCHEMA)
 
 
-def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
-    """Every single-file finding for ``target`` and the facts the cross-document rules need."""
+Data = dict[str, Any] | None  # a file's data (front matter, project.yaml); None: unreadable
+
+
+def check(target: Target, raw: bytes) -> tuple[list[Finding], Data]:
+    """Every single-file finding for ``target``, and its data: what the cross-document rules
+    (through :func:`facts`) and the gate's rules read, so that they never parse it again."""
     rel = target.rel
     try:
         text = document.decode(raw)
         doc = document.parse(target.role, text)
     except DocumentError as e:
-        return [Finding(rel, e.line, None, e.message, rule="parse")], {"parsed": False}
+        return [Finding(rel, e.line, None, e.message, rule="parse")], None
     schema = kinds.PROJECT_SCHEMA if target.kind is None else kinds.KINDS[target.kind].schema
     findings = schema_errors.check(schema, doc, rel)
     if target.role != "template":
         findings.extend(_place(target, doc))
     if target.kind is not None:
-        findings.extend(_sections(target, doc))
+        # The outline (every line's kind) costs most of a document's check: read once, only
+        # for documents whose section contents are judged, or whose body must match its data.
+        report = target.kind == "slo-report" and target.role != "template"
+        finished = target.role == "document" and kinds.is_finished(target.kind, doc.data)
+        outline = markdown.outline(doc.body) if report or finished else None
+        findings.extend(_sections(target, doc, outline if finished else None, outline))
         findings.extend(
             Finding(rel, doc.line(path), json_path(path), message, rule="chronology")
             for path, message in chronology.check(target.kind, doc.data)
@@ -65,12 +74,12 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Facts]:
                 Finding(rel, doc.line(path), json_path(path), message, rule="report")
                 for path, message in reports.check(doc.data)
             )
-            if target.role != "template":
+            if report and outline is not None:
                 findings.extend(
                     Finding(rel, doc.body_line + number, None, message, rule="report")
-                    for number, message in reports.check_body(doc.data, doc.body)
+                    for number, message in reports.check_body(doc.data, doc.body, outline)
                 )
-    return findings, _facts(target, doc)
+    return findings, (None if target.role == "template" else doc.data)
 
 
 def _place(target: Target, doc: Document) -> list[Finding]:
@@ -116,12 +125,21 @@ def _file_name(target: Target, doc: Document) -> list[Finding]:
     ]
 
 
-def _sections(target: Target, doc: Document) -> list[Finding]:
+def _sections(
+    target: Target,
+    doc: Document,
+    finished: list[markdown.Line] | None,
+    outline: list[markdown.Line] | None,
+) -> list[Finding]:
     """Every required section is a heading (as GitHub renders it: not one inside a comment or
-    a code fence); a published postmortem or a held retro has each one written."""
+    a code fence); a published postmortem or a held retro (``finished``: its outline) has each
+    one written."""
     assert target.kind is not None
     required = required_sections(target.kind)
-    present = markdown.headings(doc.body)
+    if outline is None:
+        present = markdown.headings(doc.body)
+    else:
+        present = [x.text for x in outline if x.kind == markdown.HEADING and x.level == 2]
     template = kinds.KINDS[target.kind].template
     out = [
         Finding(
@@ -135,8 +153,8 @@ def _sections(target: Target, doc: Document) -> list[Finding]:
         for name in required
         if name not in present
     ]
-    if target.role == "document" and kinds.is_finished(target.kind, doc.data):
-        out += _unwritten(target, doc, required)
+    if finished is not None:
+        out += _unwritten(target, doc, required, finished)
     return out
 
 
@@ -145,12 +163,14 @@ def _near(name: str, present: list[str]) -> str:
     return f"; found '## {like[0]}': write the heading as the template does" if like else ""
 
 
-def _unwritten(target: Target, doc: Document, required: tuple[str, ...]) -> list[Finding]:
+def _unwritten(
+    target: Target, doc: Document, required: tuple[str, ...], outline: list[markdown.Line]
+) -> list[Finding]:
     """Required sections left empty, or still holding the template's [TODO: ...] text."""
     what = "a published postmortem" if target.kind == "postmortem" else "a held retro"
     body_lines = markdown.source_lines(doc.body)
     out = []
-    for section in markdown.sections(markdown.outline(doc.body)):
+    for section in markdown.sections(outline):
         if section.level != 2 or section.name not in required:
             continue
         if not markdown.written(section):
@@ -177,8 +197,8 @@ def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-def _value(doc: Document, key: str) -> list[Any] | None:
-    value = doc.data.get(key)
+def _value(data: dict[str, Any], key: str) -> list[Any] | None:
+    value = data.get(key)
     return [value, [key]] if isinstance(value, str) else None
 
 
@@ -187,10 +207,11 @@ def _text(data: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _facts(target: Target, doc: Document) -> Facts:
-    """What the cross-document rules need: values with their paths in the document (lines
-    are looked up only for the few that a rule reports: see engine.Lines)."""
-    data = doc.data
+def facts(target: Target, data: Data) -> Facts:
+    """What the cross-document rules need of a file, from its data: values with their paths in
+    the document (lines are looked up only for the few that a rule reports: jobs.Lines)."""
+    if data is None:
+        return {"parsed": False}
     facts: Facts = {"parsed": True}
     if target.role == "project":
         if "severity_scale" in data:
@@ -215,7 +236,7 @@ def _facts(target: Target, doc: Document) -> Facts:
             facts["exception_max_days"] = limit
         return facts
     for key in ("id", "incident", "severity", "date", "started"):
-        found = _value(doc, key)
+        found = _value(data, key)
         if found is not None:
             facts[key] = found
     items = data.get("action_items")

@@ -33,14 +33,17 @@ _VERDICT = re.compile(r"\*\*(PASS|FAIL|NO_DATA)\*\*")
 BY_HAND = "write the report with ops slo, not by hand"
 
 
-def check_body(data: dict[str, Any], body: str) -> list[tuple[int, str]]:
+def check_body(
+    data: dict[str, Any], body: str, outline: list[markdown.Line] | None = None
+) -> list[tuple[int, str]]:
     """(0-based body line, message) where the Summary's verdict or a row of the SLOs table says
     otherwise than the front matter: a report edited on one side only shows reviewers one
-    verdict and the exit criteria another."""
+    verdict and the exit criteria another. ``outline``: the body's, when read already."""
     entries, status = data.get("slos"), data.get("status")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         return []  # the schema reports it
-    sections = {s.name: s for s in markdown.sections(markdown.outline(body)) if s.level == 2}
+    lines = outline if outline is not None else markdown.outline(body)
+    sections = {s.name: s for s in markdown.sections(lines) if s.level == 2}
     source = markdown.source_lines(body)
     out = []
     summary = sections.get("Summary")

@@ -1,23 +1,15 @@
-"""Checking files one by one, in this process and in worker processes.
-
-A worker reads the files it is given, so that document bytes cross between
-processes only for the few files the parent had to read to compare with the
-cache; the parent checks a share itself instead of waiting.
-"""
+"""Checking files one by one (checks.validation.jobs spreads the projects over processes)."""
 
 from __future__ import annotations
 
 import gc
 import os
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from checks.document import DocumentError, read_file
 from checks.findings import Finding
 from checks.tree import Target
 from checks.validation.cache import Signature, content_hash, signature
-from checks.validation.crossdoc import Facts
-
-PARALLEL_MIN = 400  # below this, starting a worker costs more than it saves
 
 
 class Work(NamedTuple):
@@ -30,7 +22,7 @@ class Work(NamedTuple):
 
 class Outcome(NamedTuple):
     findings: list[Finding]
-    facts: Facts
+    data: dict[str, Any] | None  # the file's data (None: unreadable, or a template)
     digest: str | None  # None: nothing to cache (the file could not be read)
     sig: Signature | None
 
@@ -44,7 +36,7 @@ def read_target(target: Target, full: str) -> tuple[bytes, os.stat_result] | Out
     except DocumentError as e:
         message, line = e.message, e.line
     finding = Finding(target.rel, line, None, message, rule="parse")
-    return Outcome([finding], {"parsed": False}, None, None)
+    return Outcome([finding], None, None, None)
 
 
 def check_many(items: list[Work]) -> list[Outcome]:
@@ -73,26 +65,6 @@ def _check_many(items: list[Work]) -> list[Outcome]:
                 continue
             raw, st = got
             digest, sig = content_hash(raw), signature(st)
-        findings, facts = check(work.target, raw)
-        out.append(Outcome(findings, facts, digest, sig))
+        findings, data = check(work.target, raw)
+        out.append(Outcome(findings, data, digest, sig))
     return out
-
-
-def run(items: list[Work]) -> list[Outcome]:
-    """``check_many`` over all items, split across the machine's cores when there are many."""
-    processes = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_MIN or processes < 2:
-        return check_many(items)
-    from concurrent.futures import ProcessPoolExecutor
-
-    from checks.validation.perfile import prepare
-
-    prepare()  # compile once here; forked workers inherit it
-    chunks = [items[i::processes] for i in range(processes)]
-    with ProcessPoolExecutor(max_workers=processes - 1) as pool:
-        futures = [pool.submit(check_many, chunk) for chunk in chunks[1:]]
-        parts = [check_many(chunks[0]), *(f.result() for f in futures)]
-    out: list[Outcome | None] = [None] * len(items)
-    for first, part in enumerate(parts):  # undo the round-robin split
-        out[first::processes] = part
-    return [o for o in out if o is not None]

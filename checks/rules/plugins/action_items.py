@@ -15,11 +15,12 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
     out = []
     for item in action_items(records, as_of):
         ident, title = item.item.get("id"), shorten(str(item.item.get("title")))
-        where = (item.record.rel, item.line, item.where)
         if item.is_open and item.due is not None and item.due < as_of:
             out.append(
                 Finding(
-                    *where,
+                    item.record.rel,
+                    item.line,  # a line costs composing the record's YAML: only for a finding
+                    item.where,
                     f"overdue: action item {ident} {title} ({item.item.get('owner')}) was due "
                     f"{item.due}, {days((as_of - item.due).days)} ago; close it, or agree a new "
                     "due date and write it down",
@@ -29,7 +30,9 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
         elif not item.is_open and item.closed and item.due and item.closed > item.due:
             out.append(
                 Finding(
-                    *where,
+                    item.record.rel,
+                    item.line,
+                    item.where,
                     f"late: action item {ident} was closed on {item.closed}, "
                     f"{days((item.closed - item.due).days)} after it was due ({item.due})",
                     rule="action-items",
