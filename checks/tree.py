@@ -85,9 +85,14 @@ def _problem(rel: str, message: str) -> Finding:
     return Finding(rel, 1, None, message, rule=RULE)
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as os.fsdecode keeps them
+
+
 def shown_name(name: str) -> str | None:
     """None for a name that can be shown and typed; else what is wrong with it."""
-    if any("\udc80" <= c <= "\udcff" for c in name):
+    if name.isascii() and name.isprintable():  # nearly every name: no character by character
+        return None
+    if _UNDECODED.search(name):
         return "file name is not valid UTF-8"
     if not name.isprintable():
         return (

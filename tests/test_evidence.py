@@ -1108,3 +1108,11 @@ def test_validation_md_shows_a_summary_as_written_never_as_markdown() -> None:
         "| 2026-11-23T06:00:00Z | slo | demo | ok | see \\[the fix\\](https://evil.example) by"
         " \\@acme/admins \\<img src=x\\> \\`code\\` \\| cell | tester | local |"
     )
+
+
+def test_every_shard_and_the_index_match_their_schemas(root: Path) -> None:
+    from checks.schemas import validator
+
+    for rel, data in manifest.build(root).items():
+        schema = manifest.SCHEMA if rel == MANIFEST else manifest.SHARD_SCHEMA
+        assert list(validator(schema).iter_errors(json.loads(data))) == [], rel
