@@ -525,15 +525,13 @@ def test_hashes_come_from_the_validation_cache_when_it_saw_the_file(
     path = root / "ops/demo/incidents/INC-2026-001.md"
     main(["--root", str(root), "validate"])  # fills the cache (the files are old enough)
     reads: list[str] = []
-    import checks.document
-
-    real = checks.document.read_file
+    real = manifest.read_file
 
     def counting(p: Any, *args: Any, **kwargs: Any) -> Any:
         reads.append(str(p))
         return real(p, *args, **kwargs)
 
-    monkeypatch.setattr(checks.document, "read_file", counting)
+    monkeypatch.setattr(manifest, "read_file", counting)
     built = manifest.build(root)
     assert str(path) not in reads  # known to the cache
     assert any(r.endswith("calendar/retros.ics") for r in reads)  # not a record: read
