@@ -57,10 +57,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import treegen
-from bench_validate import Run, child_env, machine, ops_command, run_child
+from bench_validate import (
+    BenchError,
+    Run,
+    child_env,
+    machine,
+    ops_command,
+    prepare_workdir,
+    run_child,
+    table,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-MARKER = ".bench_gate"  # a work folder holding this file is ours to delete
 DEFAULT_WORKDIR = "benchmarks/.work/gate"
 EXTRAPOLATE_TO = 500_000
 MB = 2**20
@@ -89,10 +97,6 @@ GIT_IDENTITY = {
 }
 
 
-class BenchError(Exception):
-    """The benchmark cannot run (exit status 2)."""
-
-
 @dataclass
 class Series:
     runs: list[Run]
@@ -108,18 +112,6 @@ class Series:
     @property
     def times(self) -> list[float]:
         return [round(r.seconds, 4) for r in self.runs]
-
-
-def prepare_workdir(workdir: Path) -> None:
-    """Empty ``workdir``, refusing to delete anything this script did not create."""
-    if workdir.exists():
-        if any(workdir.iterdir()) and not (workdir / MARKER).exists():
-            raise BenchError(
-                f"{workdir} exists and was not made by this script; choose another --workdir"
-            )
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
-    (workdir / MARKER).write_text("made by benchmarks/bench_gate.py; deleted on each run\n")
 
 
 class Bench:
@@ -379,13 +371,7 @@ def measures(r: Results, documents: int) -> list[dict[str, Any]]:
 
 
 def render(report: dict[str, Any]) -> str:
-    rows = [("measure", "result", "target", "ok?")]
-    for m in report["measures"]:
-        ok = "-" if m["ok"] is None else ("yes" if m["ok"] else "NO")
-        rows.append((m["measure"], m["result"], m["target"] or "-", ok))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "-+-".join("-" * w for w in widths))
+    lines = table(report["measures"])
     t, mc = report["tree"], report["machine"]
     per_kind = ", ".join(f"{k} {v:,}" for k, v in t["kinds"].items())
     notes = [
@@ -511,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if shutil.which("git") is None:
             raise BenchError("git is not installed (--changed-from needs a repository)")
-        prepare_workdir(workdir)
+        prepare_workdir(workdir, "benchmarks/bench_gate.py")
         log(f"generating {args.projects} projects x {args.weeks} weeks under {workdir} ...")
         began = time.perf_counter()
         env = child_env(workdir, args.keep_env)

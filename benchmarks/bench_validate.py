@@ -116,8 +116,8 @@ class Tree:
         return sum(len(paths) for paths in self.documents.values())
 
 
-def prepare_workdir(workdir: Path) -> None:
-    """Empty ``workdir``, refusing to delete anything this script did not create."""
+def prepare_workdir(workdir: Path, script: str = "benchmarks/bench_validate.py") -> None:
+    """Empty ``workdir``, refusing to delete anything a benchmark did not create."""
     if workdir.exists():
         if any(workdir.iterdir()) and not (workdir / MARKER).exists():
             raise BenchError(
@@ -125,7 +125,7 @@ def prepare_workdir(workdir: Path) -> None:
             )
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    (workdir / MARKER).write_text("made by benchmarks/bench_validate.py; deleted on each run\n")
+    (workdir / MARKER).write_text(f"made by {script}; deleted on each run\n")
 
 
 def generate_tree(root: Path, projects: int, weeks: int, seed: int) -> Tree:
@@ -513,14 +513,20 @@ def reproduce(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def render(report: dict[str, Any]) -> str:
+def table(measures: list[dict[str, Any]]) -> list[str]:
+    """The measures as a text table: measure, result, target, ok? (shared by the benchmarks)."""
     rows = [("measure", "result", "target", "ok?")]
-    for m in report["measures"]:
+    for m in measures:
         ok = "-" if m["ok"] is None else ("yes" if m["ok"] else "NO")
         rows.append((m["measure"], m["result"], m["target"] or "-", ok))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
+    return lines
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = table(report["measures"])
     t, mc = report["tree"], report["machine"]
     per_kind = ", ".join(f"{k} {v['count']}" for k, v in t["kinds"].items())
     notes = [

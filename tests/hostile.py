@@ -101,17 +101,20 @@ class HostileServer:
         self.sock.close()
 
 
+def _host_of(request: bytes) -> str:
+    """The Host header of a request."""
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"host:"):
+            return line.split(b":", 1)[1].strip().decode()
+    return ""
+
+
 def redirect_to(template: str) -> Mode:
     """A redirect to ``template`` with {host} as the request's own Host (to build a URL that
     names this server to one parser and another to the next)."""
 
     def mode(conn: socket.socket, request: bytes) -> None:
-        host = next(
-            (line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
-             if line.lower().startswith(b"host:")),
-            "",
-        )  # fmt: skip
-        location = template.format(host=host)
+        location = template.format(host=_host_of(request))
         conn.sendall(_head("302 Found", f"Location: {location}\r\nContent-Length: 0\r\n\r\n"))
 
     return mode
@@ -121,13 +124,8 @@ def link_to(template: str) -> Mode:
     """A GitHub page of issues whose next page is ``template`` ({host} as in redirect_to)."""
 
     def mode(conn: socket.socket, request: bytes) -> None:
-        host = next(
-            (line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
-             if line.lower().startswith(b"host:")),
-            "",
-        )  # fmt: skip
         body = b"[]"
-        link = f'<{template.format(host=host)}>; rel="next"'
+        link = f'<{template.format(host=_host_of(request))}>; rel="next"'
         extra = f"Link: {link}\r\nContent-Length: {len(body)}\r\n\r\n"
         conn.sendall(_head(extra=extra) + body)
 

@@ -70,10 +70,9 @@ def test_a_new_file_counts_and_so_does_a_committed_one(
 
 
 def test_a_shared_file_judges_every_project(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / "templates").mkdir(exist_ok=True)
-    (repo / "templates/NOTES.md").write_text("x\n")
-    code, projects = judged(repo, capsys, "--changed-from", "main")
-    assert projects == {"shop", "other"}
+    (repo / ".github/workflows").mkdir(parents=True)
+    (repo / ".github/workflows/x.yml").write_text("on: push\n")
+    assert judged(repo, capsys, "--changed-from", "main") == (0, {"shop", "other"})
 
 
 def test_runs_added_alone_judge_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

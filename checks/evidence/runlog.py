@@ -47,11 +47,12 @@ class LogLine(NamedTuple):
 # --- the entry ------------------------------------------------------------------------------
 
 
-def git_commit(root: Path) -> str | None:
-    """``git rev-parse HEAD`` in ``root``; None without git, a repository or a first commit."""
+def _git_line(root: Path, *args: str) -> str | None:
+    """The one line a git command prints in ``root``; None without git, a repository, or an
+    answer (an unborn HEAD, a detached one)."""
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            ["git", *args],
             cwd=root,
             capture_output=True,
             text=True,
@@ -60,8 +61,13 @@ def git_commit(root: Path) -> str | None:
         )
     except OSError:
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
+    line = done.stdout.strip()
+    return line if done.returncode == 0 and line else None
+
+
+def git_commit(root: Path) -> str | None:
+    """``git rev-parse HEAD`` in ``root``; None without git, a repository or a first commit."""
+    return _git_line(root, "rev-parse", "--verify", "--quiet", "HEAD")
 
 
 def actor(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -82,19 +88,7 @@ def branch(root: Path, environ: Mapping[str, str] = os.environ) -> str | None:
         for name in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME"):
             if environ.get(name, "").strip():
                 return environ[name].strip()
-    try:
-        done = subprocess.run(
-            ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except OSError:
-        return None
-    name = done.stdout.strip()
-    return name if done.returncode == 0 and name else None
+    return _git_line(root, "symbolic-ref", "--quiet", "--short", "HEAD")
 
 
 def new_run_id(moment: dt.datetime) -> str:
