@@ -20,10 +20,28 @@ class TooDeep(ValueError):
         self.msg = str(self)
 
 
-def loads(data: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
-    """``json.loads``, refusing (TooDeep, a ValueError) anything nested past ``max_depth``."""
+class DuplicateKey(ValueError):
+    """An object that names a key twice: readers disagree on which value counts."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.msg = str(self)
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def loads(data: str | bytes, max_depth: int = MAX_DEPTH, *, unique_keys: bool = False) -> Any:
+    """``json.loads``, refusing (TooDeep, a ValueError) anything nested past ``max_depth``, and
+    with ``unique_keys`` (DuplicateKey, a ValueError) an object that names a key twice."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, object_pairs_hook=_unique if unique_keys else None)
     except RecursionError:
         raise TooDeep(max_depth) from None
     if depth(value, max_depth) > max_depth:

@@ -175,8 +175,22 @@ def _rewrite_history(root: Path) -> None:
 
 def _append_directly(root: Path) -> None:
     path = root / "evidence/phase6/run.log"
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    line |= {"run_id": "20261128T000000Z-0000abcd", "summary": "never pending"}
     with path.open("a", encoding="utf-8") as f:
-        f.write(path.read_text(encoding="utf-8").splitlines()[0].replace("slo", "new") + "\n")
+        f.write(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
+
+
+def _bring_back_a_folded_run(root: Path) -> None:
+    """What a stacked branch brings back after its parent was squash-merged and folded."""
+    path = root / "evidence/phase6/run.log"
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    line.pop("folded_at")
+    pending = root / "evidence/phase6/pending"
+    pending.mkdir(exist_ok=True)
+    (pending / f"{line['run_id']}.json").write_text(
+        json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
 
 
 def _drop_anothers_run(root: Path) -> None:
@@ -190,6 +204,7 @@ def _drop_anothers_run(root: Path) -> None:
         (_rewrite_history, "line 1 of run.log at {base} was edited or deleted"),
         (_append_directly, "is no run that was pending there"),
         (_drop_anothers_run, "was removed without being folded into run.log"),
+        (_bring_back_a_folded_run, "is in run.log already (folded at {base}); this copy came"),
     ],
 )
 def test_a_branch_that_tampers_with_the_trail_is_caught(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from checks.errors import OpsError
 from checks.evidence import manifest, pending, runlog, validation_md
 from checks.evidence.record import record
 from checks.main import main
@@ -120,6 +121,10 @@ def run(summary: str, timestamp: str = "2026-11-24T06:00:00Z", **extra: Any) -> 
 
 def add_pending(root: Path, data: dict[str, Any]) -> str:
     return pending.write(root, data)
+
+
+def snapshot_of(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def folded_lines(root: Path) -> list[dict[str, Any]]:
@@ -326,7 +331,7 @@ def test_fold_appends_the_runs_in_the_order_they_ran(root: Path) -> None:
 
     folded = pending.fold(root, moment)
 
-    assert [r.entry["summary"] for r in folded] == ["earlier", "later"]
+    assert [r.entry["summary"] for r in folded.appended] == ["earlier", "later"]
     after = (root / RUN_LOG).read_bytes()
     assert after.startswith(before)
     added = folded_lines(root)[-2:]
@@ -340,7 +345,7 @@ def test_fold_appends_the_runs_in_the_order_they_ran(root: Path) -> None:
         in (root / VALIDATION_MD).read_text()
     )
     assert ops(root, "verify") == 0
-    assert pending.fold(root, moment) == []  # nothing left: nothing changes
+    assert pending.fold(root, moment) == ([], [])  # nothing left: nothing changes
     assert (root / RUN_LOG).read_bytes() == after
 
 
@@ -768,6 +773,18 @@ def _append_directly(root: Path) -> None:
     runlog.append(root, run("straight into run.log"))
 
 
+def _append_the_first_again(root: Path) -> None:
+    path = root / RUN_LOG
+    first = path.read_text().splitlines()[0]
+    with path.open("a") as f:
+        f.write(
+            first.replace(
+                '"folded_at":"2026-11-23T06:05:00Z"', '"folded_at":"2026-11-24T06:05:00Z"'
+            )
+            + "\n"
+        )
+
+
 def _rebuild_derived(root: Path) -> None:
     _add_artefact(root)
     manifest.write(root)
@@ -789,15 +806,22 @@ def _drop_a_pending_run(root: Path) -> None:
     [
         pytest.param(
             _edit_first_line,
-            f"{RUN_LOG}:1: line 1 of run.log at main was edited or deleted; run.log is"
-            f" append-only: restore it ({RESTORE.format(RUN_LOG)}) and append instead",
+            f"{RUN_LOG}:1: line 1 of run.log at main was edited or deleted (or a line was put"
+            " before it); run.log only grows at its end: restore it"
+            f" ({RESTORE.format(RUN_LOG)}) and fold again",
             id="edited-line",
         ),
         pytest.param(
             _delete_first_line,
-            f"{RUN_LOG}:1: line 1 of run.log at main was edited or deleted; run.log is"
-            f" append-only: restore it ({RESTORE.format(RUN_LOG)}) and append instead",
+            f"{RUN_LOG}:1: line 1 of run.log at main was edited or deleted (or a line was put"
+            " before it); run.log only grows at its end: restore it"
+            f" ({RESTORE.format(RUN_LOG)}) and fold again",
             id="deleted-line",
+        ),
+        pytest.param(
+            _append_the_first_again,
+            f"{RUN_LOG}:2: line 2 is run {{first}} again: a run is folded once; remove the line",
+            id="a-run-twice",
         ),
         pytest.param(
             _append_directly,
@@ -821,9 +845,10 @@ def test_a_branch_that_touches_the_trail_is_caught(
     change: Callable[[Path], None],
     expected: str,
 ) -> None:
+    first = json.loads((root / RUN_LOG).read_text().splitlines()[0])["run_id"]
     branch_with(root, change)
     assert ops(root, "verify", "--base", "main") == 1
-    assert expected in capsys.readouterr().out.splitlines()
+    assert expected.format(first=first) in capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -874,18 +899,57 @@ def test_a_fold_that_leaves_the_manifest_stale_is_caught(
     assert "ops/demo/retros/2026-12-04.md is not in the manifest" in capsys.readouterr().out
 
 
-def test_a_fold_dated_before_the_last_line_is_caught(
+def test_a_fold_with_a_clock_gone_back_writes_nothing(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add_pending(root, run("merged"))
+    before = snapshot_of(root)
+    with pytest.raises(OpsError, match="this machine's clock reads 2026-11-01T06:00:00Z, before"):
+        pending.fold(root, dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))
+    assert snapshot_of(root) == before
+
+
+def test_a_line_dated_before_the_last_one_is_caught(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rel = add_pending(root, run("merged"))
     commit(root, "merge")
-    pending.fold(root, dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))  # a clock gone back
+    (root / rel).unlink()  # folded by hand, with a clock gone back
+    line = run("merged") | {"folded_at": "2026-11-01T06:00:00Z"}
+    with (root / RUN_LOG).open("a") as f:
+        f.write(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
+    manifest.write(root)
+    validation_md.write(root)
     assert ops(root, "verify", "--base", "HEAD") == 1
     assert (
         f"{RUN_LOG}:2: $.folded_at: line 2 was added since HEAD but is dated 2026-11-01T06:00:00Z,"
         " before the last line run.log had there (2026-11-23T06:05:00Z); run.log only grows"
         " forward in time: remove the line and fold again"
     ) in capsys.readouterr().out
+
+
+def test_a_fold_dated_in_the_future_is_caught(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_pending(root, run("merged"))
+    pending.fold(root, dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    assert ops(root, "verify") == 1
+    assert "folded at 2099-01-01T00:00:00Z, in the future" in capsys.readouterr().out
+
+
+def test_a_run_that_comes_back_after_a_squash_merge_is_removed_by_the_fold(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = json.loads((root / RUN_LOG).read_text().splitlines()[0])
+    first.pop("folded_at")
+    (root / PENDING / f"{first['run_id']}.json").write_text(line(first))
+    commit(root, "a stacked branch merged")
+    log = (root / RUN_LOG).read_bytes()
+    capsys.readouterr()
+    assert ops(root, "fold") == 0
+    assert "removed 1 pending file(s) of runs run.log held already" in capsys.readouterr().out
+    assert (root / RUN_LOG).read_bytes() == log
+    assert ops(root, "verify", "--base", "HEAD") == 0
 
 
 def test_the_pre_commit_check_in_a_repository_without_a_commit(tmp_path: Path) -> None:
@@ -1114,3 +1178,50 @@ def test_every_shard_and_the_index_match_their_schemas(root: Path) -> None:
     for rel, data in manifest.build(root).items():
         schema = manifest.SCHEMA if rel == MANIFEST else manifest.SHARD_SCHEMA
         assert list(validator(schema).iter_errors(json.loads(data))) == [], rel
+
+
+def test_a_file_that_is_no_part_of_the_trail_is_an_error(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "evidence/phase6/notes.json").write_text("{}")
+    assert ops(root, "verify") == 1
+    assert (
+        "evidence/phase6/notes.json:1: is no part of the evidence trail" in capsys.readouterr().out
+    )
+
+
+def test_a_line_with_a_key_twice_is_refused(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with (root / RUN_LOG).open("a") as f:
+        f.write('{"result":"ok","result":"failed"}\n')
+    assert ops(root, "verify") == 1
+    assert (
+        f"{RUN_LOG}:2: line is not a run.log entry: the key 'result' appears twice in one object"
+    ) in capsys.readouterr().out
+
+
+def test_a_change_that_adds_too_many_runs_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def flood(r: Path) -> None:
+        for i in range(1001):
+            add_pending(r, run(f"run {i}") | {"run_id": f"20261124T060000Z-{i:08x}"})
+
+    branch_with(root, flood)
+    assert ops(root, "verify", "--base", "main") == 1
+    assert (f"{PENDING}:1: this change adds 1,001 runs (") in capsys.readouterr().out
+
+
+def test_a_summary_too_long_is_refused(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ops(root, "record", "--project", "demo", "--summary", "x" * 4001) == 2
+    assert capsys.readouterr().err == (
+        "ops: error: --summary is 4,001 characters; a run's is at most 4,000\n"
+    )
+
+
+def test_a_pending_run_too_large_is_refused(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / PENDING).mkdir(exist_ok=True)
+    big = run("x") | {"run_id": "20261124T060000Z-00000bbb", "summary": "x" * 3000}
+    big["artefacts"] = [{"path": f"ops/demo/{i}.md", "sha256": "0" * 64} for i in range(1000)]
+    (root / PENDING / "20261124T060000Z-00000bbb.json").write_text(line(big) * 3)
+    assert ops(root, "verify") == 1
+    assert "evidence files are limited to 262,144 bytes" in capsys.readouterr().out

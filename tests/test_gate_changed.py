@@ -89,3 +89,27 @@ def test_an_unknown_ref_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixtu
         "ops: error: --changed-from nope: no such branch, tag or commit; fetch it first (for"
         " example: git fetch origin main) or name an existing ref\n"
     )
+
+
+def test_a_project_moved_to_a_bad_name_judges_everything(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo, "mv", "ops/other", "ops/Other")
+    code, projects = judged(repo, capsys, "--changed-from", "main")
+    assert code == 1 and projects == {"shop", "(repository)"}  # "Other" is no project slug
+
+
+def test_a_folder_of_a_monorepo(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--root may be a folder of a larger repository: paths are taken from there."""
+    top = repo.parent / "mono"
+    top.mkdir()
+    shutil.move(str(repo), top / "ops-records")
+    root = top / "ops-records"
+    shutil.rmtree(root / ".git")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "base")
+    incident = root / "ops/other/incidents/INC-2026-001.md"
+    incident.write_text(incident.read_text().replace("severity: SEV2", "severity: SEV9"))
+    assert judged(root, capsys, "--changed-from", "main") == (1, {"other"})
+    assert main(["--root", str(root), "evidence", "verify", "--base", "HEAD"]) == 0

@@ -99,7 +99,7 @@ FORBIDDEN_IN_PRIVILEGED_RUN = (
     "gh pr checkout",
     "gh repo clone",
     "git clone",
-    "git merge",
+    "git merge ",
     "git reset",
     "x-access-token",
     "@github.com",
@@ -236,7 +236,11 @@ def test_weekly_slo_runs_every_monday_after_the_week_ends() -> None:
     assert "OPS_BOT_TOKEN" not in yaml.safe_dump(report)  # the write token is the publisher's
     publish = jobs["publish"]
     assert publish["environment"] == "ops-publish"
-    assert publish["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert publish["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "actions": "write",
+    }
     assert "PROMETHEUS" not in yaml.safe_dump(publish) and "SLACK" not in yaml.safe_dump(publish)
     runs = "\n".join(s.get("run", "") for s in publish["steps"])
     assert "gh auth setup-git" in runs and "gh pr create" in runs
@@ -376,6 +380,8 @@ def test_the_evidence_workflow_folds_on_the_default_branch() -> None:
     assert job["environment"] == "ops-publish"
     assert job["permissions"] == {"contents": "write"}
     run = "\n".join(s.get("run", "") for s in job["steps"])
+    assert run.index('ops evidence verify --base "$anchor"') < run.index("ops evidence fold")
     assert run.index("ops evidence fold") < run.index("ops evidence verify --base HEAD")
+    assert "git push --quiet --force origin refs/tags/ops-evidence-folded" in run
     assert run.index("ops evidence verify  ") < run.index("git push")
     assert "gh auth setup-git" in run

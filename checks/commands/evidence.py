@@ -94,8 +94,12 @@ def _run_verify(root: Path, args: argparse.Namespace) -> int:
 
 
 def _text(value: str, option: str) -> str:
+    from checks.evidence.record import MAX_SUMMARY
+
     if not value.strip():
         raise OpsError(f"{option} must not be empty")
+    if len(value) > MAX_SUMMARY:
+        raise OpsError(f"{option} is {len(value):,} characters; a run's is at most {MAX_SUMMARY:,}")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -136,8 +140,13 @@ def _run_fold(root: Path, args: argparse.Namespace) -> int:
     from checks.evidence import pending
 
     folded = pending.fold(root)
-    plural = "s" if len(folded) != 1 else ""
-    say(f"folded {len(folded)} pending run{plural} into {RUN_LOG}")
+    count = len(folded.appended)
+    say(f"folded {count} pending run{'s' if count != 1 else ''} into {RUN_LOG}")
+    if folded.already:
+        say(
+            f"removed {len(folded.already)} pending file(s) of runs run.log held already "
+            "(a squash merge or a cherry-pick brings them back)"
+        )
     say(f"rebuilt {MANIFEST}, its shards and {VALIDATION_MD}")
     return EXIT_OK
 

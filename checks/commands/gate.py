@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="REF",
         help="judge the evidence as a change since REF (ops evidence verify --base)",
     )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="ignore and do not update the validation cache"
+    )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
@@ -98,7 +101,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         found, selection = _selection(root, args.project)
         slugs = sorted(found.projects) if args.project is None else [args.project]
-    checked = engine.check(root, selection._replace(judge=frozenset(slugs)), judge=as_of)
+    checked = engine.check(
+        root,
+        selection._replace(judge=frozenset(slugs)),
+        judge=as_of,
+        use_cache=not args.no_cache,
+    )
     results = _group(checked.findings, slugs)
     for slug in slugs:
         judged = checked.judged.get(slug, [])
@@ -123,7 +131,13 @@ def changed_projects(root: Path, ref: str) -> set[str] | None:
     from checks.evidence.verify import base_commit, git_output
 
     commit = base_commit(root, ref, "--changed-from")
-    changed = git_output(root, "diff", "--name-only", "--no-renames", "-z", commit or "HEAD")
+    from checks.kinds import is_slug
+
+    # paths relative to --root (a folder of a monorepo, or the top); renames as a delete and an
+    # add, so that the project a file left is judged too
+    changed = git_output(
+        root, "diff", "--name-only", "--no-renames", "--relative", "-z", commit or "HEAD"
+    )
     changed += git_output(root, "ls-files", "--others", "--exclude-standard", "-z")
     projects: set[str] = set()
     for path in changed:
@@ -132,6 +146,8 @@ def changed_projects(root: Path, ref: str) -> set[str] | None:
             continue  # the trail: judged by ops evidence verify --base
         if parts[0] != "ops" or len(parts) < 3:
             return None
+        if not is_slug(parts[1]):
+            return None  # a folder that is no project (a bad name): the full gate says why
         projects.add(parts[1])
     return projects
 

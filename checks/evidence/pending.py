@@ -21,12 +21,12 @@ from checks import atomic
 from checks.dates import parse_instant
 from checks.errors import OpsError
 from checks.evidence import files, runlog
-from checks.evidence.files import PENDING_DIR
+from checks.evidence.files import PENDING_DIR, RUN_LOG
 from checks.findings import Finding
 from checks.paths import writable
 
 NAME = re.compile(r"^([0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})\.json$")
-MAX_BYTES = 1024 * 1024  # a run is a line of a few hundred bytes; its artefacts make it longer
+MAX_BYTES = 256 * 1024  # a run is a line of a few hundred bytes; its artefacts make it longer
 RULE = "evidence"
 
 
@@ -144,9 +144,16 @@ def _instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def fold(root: Path, now: dt.datetime | None = None) -> list[Run]:
-    """Append every pending run to run.log, remove its file, rebuild the derived files; the runs
-    folded. A pending run that is not valid stops the fold before anything is written."""
+class Folded(NamedTuple):
+    appended: list[Run]  # runs appended to run.log
+    already: list[Run]  # pending files of runs run.log held already (removed)
+
+
+def fold(root: Path, now: dt.datetime | None = None) -> Folded:
+    """Append every pending run to run.log, remove its file, rebuild the derived files. Nothing
+    is written when a pending run is not valid, when the manifest cannot be built (a record that
+    cannot be read), when the clock is behind run.log's last line, or when run.log would pass
+    its size limit."""
     from checks.evidence import manifest, validation_md
     from checks.evidence.record import check_writable, remove_stale_temps
 
@@ -160,22 +167,39 @@ def fold(root: Path, now: dt.datetime | None = None) -> list[Run]:
             raise OpsError(
                 f"{first.message}; nothing was folded: fix or remove it first", path=first.path
             )
+        manifest.build(root)  # raises before anything is written if it cannot be built
+        lines = runlog.read(root)
+        done = {
+            str(line.entry["run_id"])
+            for line in lines
+            if line.entry is not None and "run_id" in line.entry
+        }
+        stamps = [
+            parse_instant(line.entry.get("folded_at") or line.entry["timestamp"])
+            for line in lines
+            if line.entry is not None
+        ]
+        last = max((m for m in stamps if m is not None), default=None)
+        if last is not None and moment < last:
+            raise OpsError(
+                f"this machine's clock reads {_instant(moment)}, before run.log's last line "
+                f"({_instant(last)}); set the clock right: nothing was folded",
+                path=RUN_LOG,
+            )
         ordered = order(runs)
-        already = _folded_ids(root)
-        lines = [folded_line(r, moment) for r in ordered if r.run_id not in already]
-        if lines:
-            runlog.append_lines_locked(root, lines)
+        fresh = [r for r in ordered if r.run_id not in done]
+        data = [folded_line(r, moment) for r in fresh]
+        size = os.path.getsize(root / RUN_LOG) if (root / RUN_LOG).exists() else 0
+        if size + sum(map(len, data)) > files.MAX_BYTES:
+            raise OpsError(
+                f"folding {len(fresh):,} runs would take run.log past {files.MAX_BYTES:,} bytes; "
+                "nothing was folded",
+                path=RUN_LOG,
+            )
+        if data:
+            runlog.append_lines_locked(root, data)
         for run in ordered:  # a fold killed here leaves runs folded already: removed next time
             os.unlink(root / run.rel)
         manifest.write(root)
         validation_md.write(root)
-    return ordered
-
-
-def _folded_ids(root: Path) -> set[str]:
-    """The run ids run.log has already (a fold killed between appending and removing)."""
-    return {
-        str(line.entry["run_id"])
-        for line in runlog.read(root)
-        if line.entry is not None and "run_id" in line.entry
-    }
+    return Folded(fresh, [r for r in ordered if r.run_id in done])

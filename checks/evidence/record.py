@@ -22,6 +22,8 @@ from checks.evidence.files import (
 )
 from checks.paths import writable
 
+MAX_SUMMARY = 4000  # characters (run-log-entry.schema.json): run.log keeps every run
+MAX_ARTEFACTS = 1000
 STALE_PENDING_SECONDS = 600  # a pending run's temporary file older than this was left behind
 
 
@@ -43,6 +45,13 @@ def record(
     Artefacts are paths relative to ``root`` (or absolute inside it); one outside the
     repository raises OpsError before anything is written.
     """
+    if len(artefacts) > MAX_ARTEFACTS:
+        raise OpsError(
+            f"a run lists at most {MAX_ARTEFACTS:,} artefacts (this one {len(artefacts):,}); "
+            "split the work into several runs"
+        )
+    if len(summary) > MAX_SUMMARY:  # a command's summary of many weeks or items: cut, marked
+        summary = summary[: MAX_SUMMARY - 3] + "..."
     entry = runlog.make_entry(
         root,
         command=command,

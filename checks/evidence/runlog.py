@@ -283,8 +283,8 @@ def parse_line(number: int, raw: bytes) -> LogLine:
     if not text.strip():
         return LogLine(number, text, None, "line is empty; every line is one JSON object")
     try:
-        value = jsonload.loads(text)
-    except jsonload.TooDeep as e:
+        value = jsonload.loads(text, unique_keys=True)
+    except (jsonload.TooDeep, jsonload.DuplicateKey) as e:
         return LogLine(number, text, None, f"line is not a run.log entry: {e}")
     except ValueError as e:
         msg = getattr(e, "msg", str(e))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -46,7 +47,7 @@ FOLD = "run `ops evidence fold` (the default branch's evidence workflow does, af
 ON_A_BRANCH = (
     "the default branch's `ops evidence fold` rebuilds it after merge (nothing to do on a branch)"
 )
-FUTURE_GRACE = dt.timedelta(days=1)  # clocks that run ahead, and time zones
+FUTURE_GRACE = dt.timedelta(hours=1)  # clocks that run ahead (the times are UTC)
 
 
 def _finding(rel: str, line: int, message: str, path: str | None = None, **kw: Any) -> Finding:
@@ -58,33 +59,71 @@ def _finding(rel: str, line: int, message: str, path: str | None = None, **kw: A
 
 def line_findings(lines: list[runlog.LogLine], now: dt.datetime) -> list[Finding]:
     out = []
+    seen: set[str] = set()
     for line in lines:
         if line.error is not None:
             out.append(_finding(RUN_LOG, line.number, line.error, line.json_path))
-        elif line.entry is not None and _future(line.entry, now):
-            out.append(_future_finding(RUN_LOG, line.number, line.entry))
+            continue
+        assert line.entry is not None
+        out += [
+            _future_finding(RUN_LOG, line.number, line.entry, k) for k in _future(line.entry, now)
+        ]
+        run_id = line.entry.get("run_id")
+        if isinstance(run_id, str) and run_id in seen:
+            out.append(
+                _finding(RUN_LOG, line.number, f"run {run_id} is in run.log twice", "$.run_id")
+            )
+        seen.add(str(run_id))
     return out
 
 
-def _future(entry: Mapping[str, Any], now: dt.datetime) -> bool:
-    moment = parse_instant(entry.get("timestamp"))
-    return moment is not None and moment > now + FUTURE_GRACE
+def _future(entry: Mapping[str, Any], now: dt.datetime) -> list[str]:
+    """The keys of ``entry`` (timestamp, folded_at) dated after now."""
+    return [
+        key
+        for key in ("timestamp", "folded_at")
+        if (moment := parse_instant(entry.get(key))) is not None and moment > now + FUTURE_GRACE
+    ]
 
 
-def _future_finding(rel: str, line: int, entry: Mapping[str, Any]) -> Finding:
+def _future_finding(rel: str, line: int, entry: Mapping[str, Any], key: str) -> Finding:
+    what = "dated" if key == "timestamp" else "folded at"
     return _finding(
         rel,
         line,
-        f"the run is dated {entry['timestamp']}, in the future: a run is recorded when it ran "
-        "(a run dated ahead would stay the latest verdict)",
-        "$.timestamp",
+        f"the run is {what} {entry[key]}, in the future: a run is recorded when it ran and "
+        "folded when it was folded (one dated ahead would stay the latest, and block every fold "
+        "until then)",
+        f"$.{key}",
     )
 
 
 def pending_findings(root: Path, now: dt.datetime) -> tuple[list[pending.Run], list[Finding]]:
     runs, problems = pending.scan(root)
-    problems += [_future_finding(r.rel, 1, r.entry) for r in runs if _future(r.entry, now)]
+    problems += [_future_finding(r.rel, 1, r.entry, k) for r in runs for k in _future(r.entry, now)]
     return runs, problems
+
+
+KNOWN = {"run.log", "manifest.json", "validation.md", "manifest", "pending", ".gitkeep"}
+
+
+def stray_findings(root: Path) -> list[Finding]:
+    """Anything in evidence/phase6/ that is no part of the trail: nothing checks what it says,
+    so nothing may stand there (a temporary file of a killed write is git's to ignore)."""
+    try:
+        names = sorted(os.listdir(root / EVIDENCE_DIR))
+    except OSError:
+        return []
+    return [
+        _finding(
+            f"{EVIDENCE_DIR}/{name}",
+            1,
+            "is no part of the evidence trail (run.log, manifest.json and manifest/, "
+            "validation.md, pending/); keep other files elsewhere",
+        )
+        for name in names
+        if name not in KNOWN and not (name.startswith(".") and name.endswith(".tmp"))
+    ]
 
 
 class Manifest(NamedTuple):
@@ -284,14 +323,17 @@ def files_at(root: Path, commit: str | None) -> dict[str, bytes]:
     """Every file under evidence/phase6/ at ``commit`` (path -> bytes), in one git call."""
     if commit is None:
         return {}
-    listed = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", EVIDENCE_DIR)
+    # --root may be a folder of the repository (a monorepo): paths are git's, from its top
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    listed = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix + EVIDENCE_DIR)
     entries = [e for e in listed.stdout.split(b"\0") if e]
     blobs: list[tuple[str, str]] = []
     for entry in entries:
         meta, _, name = entry.partition(b"\t")
         _mode, kind, sha = meta.split(b" ")
         if kind == b"blob":
-            blobs.append((name.decode("utf-8", "surrogateescape"), sha.decode()))
+            path = name.decode("utf-8", "surrogateescape").removeprefix(prefix)
+            blobs.append((path, sha.decode()))
     if not blobs:
         return {}
     done = _git(root, "cat-file", "--batch", data=b"".join(s.encode() + b"\n" for _, s in blobs))
@@ -305,31 +347,23 @@ def files_at(root: Path, commit: str | None) -> dict[str, bytes]:
     return out
 
 
-def match(old: list[bytes], new: list[bytes]) -> tuple[list[int], list[int]]:
-    """Match ``old`` in order against ``new``: the 1-based numbers of the ``old`` lines that are
-    not, in order, a subsequence of ``new`` (removed or edited), and of the ``new`` lines that
-    match no ``old`` line (appended)."""
-    missing, matched, j = [], set(), 0
-    for number, line in enumerate(old, 1):
-        k = j
-        while k < len(new) and new[k] != line:
-            k += 1
-        if k == len(new):
-            missing.append(number)
-        else:
-            matched.add(k)
-            j = k + 1
-    return missing, [k + 1 for k in range(len(new)) if k not in matched]
-
-
-def removed_lines(old: list[bytes], new: list[bytes]) -> list[int]:
-    """1-based numbers of the ``old`` lines that are not, in order, a subsequence of ``new``."""
-    return match(old, new)[0]
-
-
 def _recorded(entry: Mapping[str, Any]) -> dt.datetime | None:
     """When a line entered run.log: when it was folded, or (older lines) when it ran."""
     return parse_instant(entry.get("folded_at") or entry.get("timestamp"))
+
+
+def _prefix(old: list[bytes], new: list[bytes]) -> int | None:
+    """The first line (1-based) of ``old`` that ``new`` does not hold at the same place, or None
+    when ``old`` is a prefix of ``new``: run.log only ever grows at its end (linear: a check
+    that matched lines anywhere took minutes on a rewritten log of 40,000 lines)."""
+    for number, (a, b) in enumerate(zip(old, new, strict=False), 1):  # new may be longer
+        if a != b:
+            return number
+    return len(new) + 1 if len(new) < len(old) else None
+
+
+def _unfolded(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "folded_at"}
 
 
 def change_findings(
@@ -341,33 +375,45 @@ def change_findings(
     restore = f"git checkout {base} -- {{path}}"
     old = runlog.split_lines(before.get(RUN_LOG, b""))
     new = runlog.split_lines(current_log)
-    missing, appended = match(old, new)
-    out = [
-        _finding(
-            RUN_LOG,
-            number,
-            f"line {number} of run.log at {base} was edited or deleted; run.log is"
-            f" append-only: restore it ({restore.format(path=RUN_LOG)}) and append instead",
+    out: list[Finding] = []
+    first_changed = _prefix(old, new)
+    if first_changed is not None:
+        out.append(
+            _finding(
+                RUN_LOG,
+                first_changed,
+                f"line {first_changed} of run.log at {base} was edited or deleted (or a line was"
+                " put before it); run.log only grows at its end: restore it"
+                f" ({restore.format(path=RUN_LOG)}) and fold again",
+            )
         )
-        for number in missing
-    ]
-    was_pending = {
-        rel: parsed
-        for rel, raw in before.items()
-        if rel.startswith(PENDING_DIR + "/")
-        and not isinstance(parsed := pending.parse(rel, raw), Finding)
+        return out + _pending_changes(before, runs, base, restore, set(), set()), False
+    old_runs = {
+        str(e["run_id"]): _unfolded(e)
+        for e in (runlog.parse_line(1, raw).entry for raw in old)
+        if e is not None and "run_id" in e
     }
+    was_pending = _pending_at(before)
     by_id = {run.run_id: run for run in was_pending.values()}
     now_pending = {run.rel: run for run in runs}
     folded: set[str] = set()
+    seen: set[str] = set()
     last = next((t for t in map(_line_recorded, reversed(old)) if t is not None), None)
-    for number in appended:
+    for number in range(len(old) + 1, len(new) + 1):
         line = runlog.parse_line(number, new[number - 1])
         if line.entry is None:
             continue  # line_findings reports it
-        run = by_id.get(str(line.entry.get("run_id")))
-        unfolded = {k: v for k, v in line.entry.items() if k != "folded_at"}
-        if run is None or run.rel in now_pending or run.entry != unfolded:
+        run_id = str(line.entry.get("run_id"))
+        run = by_id.get(run_id)
+        if run_id in old_runs or run_id in seen:
+            out.append(
+                _finding(
+                    RUN_LOG,
+                    number,
+                    f"line {number} is run {run_id} again: a run is folded once; remove the line",
+                )
+            )
+        elif run is None or run.rel in now_pending or run.entry != _unfolded(line.entry):
             out.append(
                 _finding(
                     RUN_LOG,
@@ -377,20 +423,61 @@ def change_findings(
                     f"write their runs to {PENDING_DIR}/, which is what a pull request adds",
                 )
             )
-            continue
-        folded.add(run.rel)
-        when = _recorded(line.entry)
-        if last is not None and when is not None and when < last[0]:
-            out.append(
-                _finding(
-                    RUN_LOG,
-                    number,
-                    f"line {number} was added since {base} but is dated {_shown(line.entry)}, "
-                    f"before the last line run.log had there ({last[1]}); run.log only grows "
-                    "forward in time: remove the line and fold again",
-                    "$.folded_at" if "folded_at" in line.entry else "$.timestamp",
+        else:
+            folded.add(run.rel)
+            when = _recorded(line.entry)
+            if last is not None and when is not None and when < last[0]:
+                out.append(
+                    _finding(
+                        RUN_LOG,
+                        number,
+                        f"line {number} was added since {base} but is dated {_shown(line.entry)}, "
+                        f"before the last line run.log had there ({last[1]}); run.log only grows "
+                        "forward in time: remove the line and fold again",
+                        "$.folded_at" if "folded_at" in line.entry else "$.timestamp",
+                    )
                 )
-            )
+        seen.add(run_id)
+    # a pending run whose run already is in run.log (a squash merge brings it back): folding
+    # removes its file and appends nothing
+    done_before = {rel for rel, run in was_pending.items() if old_runs.get(run.run_id) == run.entry}
+    out += _pending_changes(before, runs, base, restore, folded | done_before, set(old_runs))
+    derived = _derived_changes(root, before, base)
+    # A fold: runs that were pending went into run.log, or the change touches no record (a fold
+    # with no runs rebuilds the manifest after a hand edit). Its derived files must then cover
+    # the tree; a change to records leaves them as they were.
+    folds = bool(folded) or (bool(derived) and not _changed_outside_evidence(root, commit))
+    if not folds:
+        out += derived
+    return out, folds
+
+
+MAX_NEW_RUNS = 1000  # in one change; a day of a large team's runs is a few dozen
+MAX_NEW_BYTES = 8 * 1024 * 1024  # of new pending runs in one change: run.log stays bounded
+
+
+def _pending_at(before: Mapping[str, bytes]) -> dict[str, pending.Run]:
+    return {
+        rel: parsed
+        for rel, raw in before.items()
+        if rel.startswith(PENDING_DIR + "/")
+        and not isinstance(parsed := pending.parse(rel, raw), Finding)
+    }
+
+
+def _pending_changes(
+    before: Mapping[str, bytes],
+    runs: list[pending.Run],
+    base: str,
+    restore: str,
+    removed_ok: set[str],
+    in_log: set[str],
+) -> list[Finding]:
+    """No pending run of the base edited, or dropped unless folded (or folded already); no new
+    one that is a run run.log holds; not more new runs than a change may bring."""
+    out = []
+    was_pending = _pending_at(before)
+    now_pending = {run.rel: run for run in runs}
     for rel, run in sorted(was_pending.items()):
         if rel in now_pending and now_pending[rel].raw != run.raw:
             out.append(
@@ -401,7 +488,7 @@ def change_findings(
                     f"({restore.format(path=rel)})",
                 )
             )
-        elif rel not in now_pending and rel not in folded:
+        elif rel not in now_pending and rel not in removed_ok:
             out.append(
                 _finding(
                     rel,
@@ -410,14 +497,28 @@ def change_findings(
                     f"run.log: restore it ({restore.format(path=rel)})",
                 )
             )
-    derived = _derived_changes(root, before, base)
-    # A fold: runs that were pending went into run.log, or the change touches no record (a fold
-    # with no runs rebuilds the manifest after a hand edit). Its derived files must then cover
-    # the tree; a change to records leaves them as they were.
-    folds = bool(folded) or (bool(derived) and not _changed_outside_evidence(root, commit))
-    if not folds:
-        out += derived
-    return out, folds
+    added = [run for rel, run in sorted(now_pending.items()) if rel not in before]
+    for run in added:
+        if run.run_id in in_log:
+            out.append(
+                _finding(
+                    run.rel,
+                    1,
+                    f"run {run.run_id} is in run.log already (folded at {base}); this copy came "
+                    "back with a merge: remove the file",
+                )
+            )
+    size = sum(len(run.raw) for run in added)
+    if len(added) > MAX_NEW_RUNS or size > MAX_NEW_BYTES:
+        out.append(
+            _finding(
+                PENDING_DIR,
+                1,
+                f"this change adds {len(added):,} runs ({size:,} bytes); one change adds at most "
+                f"{MAX_NEW_RUNS:,} runs and {MAX_NEW_BYTES:,} bytes: run.log keeps every one",
+            )
+        )
+    return out
 
 
 def _changed_outside_evidence(root: Path, commit: str | None) -> bool:
@@ -494,7 +595,7 @@ def verify(
         current = files.read(root, RUN_LOG) or b""
     except OpsError as e:
         return [_finding(RUN_LOG, 1, e.message)]
-    findings = line_findings(runlog.parse(current), moment)
+    findings = line_findings(runlog.parse(current), moment) + stray_findings(root)
     runs, problems = pending_findings(root, moment)
     findings += problems
     folds = False

@@ -28,7 +28,7 @@ from checks import atomic
 from checks.resources import schemas_dir, templates_dir
 from checks.scratch import scratch_dir
 
-VERSION = 6  # 6: per group an index, facts and data; memos of the cross rules and the gate
+VERSION = 7  # 7: per group an index and data (with digests); memos of the cross rules, the gate
 _PACKAGE = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("yaml", "yaml_rs", "jsonschema", "referencing", "jsonschema_rs", "markdown_it")
 RACY_NS = 2_000_000_000
@@ -93,7 +93,8 @@ class ProjectCache:
       signature; and two memos: the cross-document findings of the whole group, and the rule
       findings of the project on a date, each under the key of what they were computed from.
       A run where nothing changed reads only this file;
-    - ``<group>.data.json``: per file its data (front matter, project.yaml), from which the
+    - ``<group>.data.json``: per file its data (front matter, project.yaml) with the digest of
+      the bytes it was read from (used only while the index says the same), from which the
       cross-document rules and the gate's rules read what they need without parsing a file
       again (read when a file of the project changed, or the gate judges a new date).
 

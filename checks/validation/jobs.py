@@ -183,6 +183,7 @@ def _data(job: Job, state: _State) -> dict[str, Any]:
     """Every file's data (None: unreadable): checked now, cached, or read again when the cache
     lost it."""
     stored = state.cache.data()
+    values, digests = stored.get("data", {}), stored.get("digests", {})
     out: dict[str, Any] = {}
     missing: list[Work] = []
     for target in job.targets:
@@ -191,8 +192,8 @@ def _data(job: Job, state: _State) -> dict[str, Any]:
             out[rel] = state.fresh[rel].data
         elif rel in state.unreadable:
             out[rel] = None
-        elif rel in stored:
-            out[rel] = stored[rel]
+        elif rel in values and digests.get(rel) == state.entries[rel][0]:
+            out[rel] = values[rel]  # the data of these very bytes (another run may have raced)
         else:
             missing.append(Work(target, os.path.join(state.root, rel)))
     for work, outcome in zip(missing, check_many(missing), strict=True):
@@ -270,12 +271,20 @@ def _save(
     if not state.fresh and set(old_entries) == set(state.entries):
         return
     stored = cache.data()
-    body: dict[str, Any] = {}
-    for rel in state.entries:
-        value = state.fresh[rel].data if rel in state.fresh else stored.get(rel)
+    old_values, old_digests = stored.get("data", {}), stored.get("digests", {})
+    values: dict[str, Any] = {}
+    digests: dict[str, str] = {}
+    for rel, entry in state.entries.items():
+        if rel in state.fresh:
+            value = state.fresh[rel].data
+        elif old_digests.get(rel) == entry[0]:
+            value = old_values.get(rel)
+        else:
+            continue  # not known for these bytes: read again when it is needed
         if value is not None:
-            body[rel] = value
-    cache.save(DATA, body)
+            values[rel] = value
+            digests[rel] = entry[0]
+    cache.save(DATA, {"digests": digests, "data": values})
 
 
 class Lines:
