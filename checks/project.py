@@ -57,7 +57,11 @@ def load(root: Path, slug: str) -> Project:
             f" (and {len(problems) - 1} more; run ops validate {rel})" if len(problems) > 1 else ""
         )
         raise OpsError(f"{first.json_path}: {first.message}{more}", path=rel, line=first.line)
-    data = doc.data
+    return from_data(slug, doc.data)
+
+
+def from_data(slug: str, data: dict[str, Any]) -> Project:
+    """The project of project.yaml's data, which has passed its schema."""
     return Project(
         slug=slug,
         name=data["name"],

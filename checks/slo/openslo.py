@@ -60,7 +60,7 @@ def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
             elif doc.data.get("kind") == "SLI":
                 indicators[doc.data["metadata"]["name"]] = doc.data["spec"]
     out = []
-    names = _project_names(root, project)
+    names = _project_names(root, project) if slos else {}  # read project.yaml only if needed
     for rel, first, doc in slos:
         data = doc.data
         spec = data["spec"]

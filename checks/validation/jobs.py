@@ -225,12 +225,17 @@ def _judge(
     from checks.rules import records, settings
 
     assert job.judge is not None
-    try:
-        project = projects.load(root, job.group)
-    except OpsError as e:  # validate reports why; never let the project pass unjudged
-        where = e.path or f"ops/{job.group}/project.yaml"
-        return Finding(where, e.line or 1, None, e.message, rule="valid")
     data = _data(job, state)
+    config = f"ops/{job.group}/project.yaml"
+    checked = _own(job._replace(requested=frozenset({config})), state)
+    if isinstance(data.get(config), dict) and not any(f.severity == "error" for f in checked):
+        project = projects.from_data(job.group, data[config])  # read and valid: this job's
+    else:
+        try:
+            project = projects.load(root, job.group)
+        except OpsError as e:  # validate reports why; never let the project pass unjudged
+            where = e.path or config
+            return Finding(where, e.line or 1, None, e.message, rule="valid")
     by_kind: dict[str, list[records.Record]] = {}
     for target in job.targets:
         front = data.get(target.rel)
