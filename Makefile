@@ -39,7 +39,7 @@ lint: $(STAMP)
 
 bench: $(STAMP) services
 	$(PY) benchmarks/bench_validate.py --repeat 5
-	$(PY) benchmarks/bench_gate.py --repeat 3
+	$(PY) benchmarks/bench_gate.py --repeat 5
 	$(PY) benchmarks/bench_slo.py
 	$(PY) benchmarks/bench_bad_input.py
 
