@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 
+RS_BASE = "json-schema:///"
+
+
 @functools.cache
 def load_all() -> dict[str, dict[str, Any]]:
     """Every ``*.schema.json`` by file name."""
@@ -33,13 +36,18 @@ def load_all() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def registry() -> Registry[Any]:
-    """All schemas by their $id; nothing is ever retrieved from the network."""
+    """All schemas by their file name; nothing is ever retrieved from the network.
+
+    The schemas have no ``$id``: their ``$ref``s name each other by file name, relative to
+    where they are, so that check-jsonschema and editors resolve them from a checkout (or the
+    installed package) offline, and here a bare name is the key a relative ``$ref`` resolves to.
+    """
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
     resources = [
-        (schema["$id"], Resource.from_contents(_ecma(schema), default_specification=DRAFT202012))
-        for schema in load_all().values()
+        (name, Resource.from_contents(_ecma(schema), default_specification=DRAFT202012))
+        for name, schema in load_all().items()
     ]
     return Registry().with_resources(resources).crawl()
 
@@ -98,7 +106,8 @@ def fast_validator(name: str) -> jsonschema_rs.Validator:
     import jsonschema_rs
 
     local = jsonschema_rs.Registry(
-        [(schema["$id"], schema) for schema in load_all().values()],
+        # jsonschema-rs resolves a relative $ref of a schema without $id against this base
+        [(RS_BASE + name, schema) for name, schema in load_all().items()],
         draft=jsonschema_rs.Draft202012,
     )
     return jsonschema_rs.Draft202012Validator(

@@ -38,7 +38,9 @@ def test_every_document_kind_has_a_schema() -> None:
 def test_schema_is_meta_valid_draft_2020_12(path: Path) -> None:
     schema = json.loads(path.read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("/" + path.name)
+    # no $id: each $ref names a sibling file, which check-jsonschema and editors resolve
+    # from the file's own place (a checkout, or the installed package) without a network
+    assert "$id" not in schema
     assert schema.get("title") and schema.get("description")
     Draft202012Validator.check_schema(schema)
 
@@ -83,9 +85,8 @@ def test_check_schemas_command_passes_on_the_shipped_schemas(
 )
 def test_formats_are_really_enforced(schema: str, instance: str, valid: bool) -> None:
     """The base jsonschema install accepts any string as a date-time; ours does not."""
-    base = "https://operations-protocol.invalid/schemas/"
     validator = Draft202012Validator(
-        {"$ref": base + schema},
+        {"$ref": schema},
         registry=schemas.registry(),
         format_checker=schemas.validator("common.schema.json").format_checker,
     )
@@ -113,3 +114,40 @@ def test_finding_severities_are_the_schemas() -> None:
     assert tuple(project["properties"]["vulnerability_sla_days"]["properties"]) == (
         FINDING_SEVERITIES
     )
+
+
+def test_check_jsonschema_resolves_the_refs_offline(tmp_path: Path) -> None:
+    """What a team runs by hand or in its own pre-commit: check-jsonschema with our schema file
+    resolves its $refs to common.schema.json beside it, with every proxy pointing nowhere."""
+    import os
+    import subprocess
+    import sys
+
+    cli = Path(sys.executable).parent / "check-jsonschema"
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(
+        'project: payments\nname: Payments\nowners: ["@ana"]\ntimezone: UTC\n', encoding="utf-8"
+    )
+    bad.write_text(
+        'project: Payments\nname: Payments\nowners: ["@ana"]\ntimezone: UTC\n', encoding="utf-8"
+    )
+    nowhere = "http://127.0.0.1:9"  # the discard port: any fetch fails at once
+    env = {**os.environ, "HTTP_PROXY": nowhere, "HTTPS_PROXY": nowhere, "NO_PROXY": ""}
+    schema = str(SCHEMA_DIR / "project.schema.json")
+
+    def run(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(cli), "--schemafile", schema, str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    ok = run(good)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "validation done" in ok.stdout
+    rejected = run(bad)
+    assert rejected.returncode == 1, rejected.stdout + rejected.stderr
+    assert "$.project: 'Payments' does not match" in rejected.stdout
