@@ -37,7 +37,12 @@ def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     weeks = window(settings, as_of)
     reports = facts.slo_weeks(records)
     parts, met = [], True
+    first = settings.first_week()
     for week in weeks:
+        if first is not None and week < first:
+            met = False
+            parts.append(f"{week.label} before the project started ({settings.since})")
+            continue
         record = reports.get(week)
         status = record.data.get("status") if record else None
         other = facts.report_mismatch(record, settings) if record else None
@@ -49,21 +54,33 @@ def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
             + (f" ({record.rel})" if record and (status != "PASS" or other) else "")
         )
     need = f"{settings.steady_weeks} consecutive PASS weeks needed"
+    if first is not None and weeks[0] < first:
+        after = first
+        for _ in range(settings.steady_weeks):  # the Monday after the first K weeks
+            after = after.next()
+        need += f"; met at the earliest on {after.start.date()}"
     return Criterion("slo", met, f"{'; '.join(parts)} ({need})")
 
 
 def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Criterion:
     """Every day from the window's start to ``as_of`` had a log no older than the cadence."""
     days = settings.dependency_days if kind == "dependency-log" else settings.security_days
-    start = window(settings, as_of)[0].start.date()
-    dated = [d for d, _ in records.dated(kind) if d <= as_of]
-    listed = ", ".join(str(d) for d in dated if d >= start) or "none"
+    start = _start(settings, as_of)
+    # the project's start counts as a log: it has a cadence's time for its first
+    logged = [d for d, _ in records.dated(kind) if d <= as_of]
+    dated = sorted(set(logged) | _since(settings, as_of))
+    listed = ", ".join(str(d) for d in logged if d >= start) or "none"
     evidence = f"logs since {start}: {listed}; cadence {days} days"
     day, newest = start, None
     while day <= as_of:
         newest = max((d for d in dated if d <= day), default=None)
         if newest is None or (day - newest).days > days:
-            last = f"the last before was {newest}" if newest else "there was none before"
+            if newest is None:
+                last = "there was none before"
+            elif newest == settings.since and newest not in logged:
+                last = f"the project started on {newest}"
+            else:
+                last = f"the last before was {newest}"
             return Criterion(
                 kind, False, f"{evidence}; on {day} no log was within {days} days ({last})"
             )
@@ -71,8 +88,18 @@ def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Cri
     return Criterion(kind, True, evidence)
 
 
-def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+def _start(settings: Settings, as_of: dt.date) -> dt.date:
+    """The first day the criteria look at: the window's, or the project's start if later."""
     start = window(settings, as_of)[0].start.date()
+    return max(start, settings.since) if settings.since is not None else start
+
+
+def _since(settings: Settings, as_of: dt.date) -> set[dt.date]:
+    return {settings.since} if settings.since is not None and settings.since <= as_of else set()
+
+
+def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
+    start = _start(settings, as_of)
     items = facts.action_items(records, as_of)
     in_window = [i for i in items if i.due is not None and start <= i.due <= as_of]
     problems = []
@@ -101,7 +128,7 @@ def actions(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
 
 def postmortems(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     """The postmortems due in the window (or still pending) were published on time."""
-    start = window(settings, as_of)[0].start.date()
+    start = _start(settings, as_of)
     parts, met = [], True
     for item in facts.postmortems_due(records, settings, as_of):
         if item.due < start:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from checks.dates import Week, as_date, week_of
 from checks.kinds import DEFAULT_THRESHOLD
 from checks.project import Project
 
@@ -34,6 +35,8 @@ class Settings:
     due_business_days: dict[str, int]
     steady_weeks: int
     max_open_days: int = DEFAULT_MAX_OPEN_DAYS
+    # the day the project started (project.yaml since:): nothing before it is asked for
+    since: dt.date | None = None
     # (name, objective in percent) of every SLO the project defines (project.yaml and OpenSLO),
     # in order; None when they cannot be read (ops validate says why)
     slos: tuple[tuple[str, Decimal], ...] | None = None
@@ -53,6 +56,14 @@ class Settings:
 
     def postmortem_due_days(self, severity: str) -> int:
         return self.due_business_days.get(severity, DEFAULT_DUE_BUSINESS_DAYS)
+
+    def first_week(self) -> Week | None:
+        """The first ISO week the project is judged on: the first that starts on or after
+        ``since`` (a week it started in the middle of is not asked for), or None without it."""
+        if self.since is None:
+            return None
+        week = week_of(self.since)
+        return week if week.start.date() == self.since else week.next()
 
 
 def load(root: Path, project: Project) -> Settings:
@@ -88,4 +99,5 @@ def of(project: Project, slos: tuple[tuple[str, Decimal], ...] | None = None) ->
         ),
         max_open_days=data.get("incidents", {}).get("max_open_days", DEFAULT_MAX_OPEN_DAYS),
         slos=slos,
+        since=as_date(data.get("since")),
     )

@@ -21,9 +21,14 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
         new = f"ops new {kind} --project {settings.slug}"
         add = f"add ops/{settings.slug}/{folder}/{as_of}.md ({new})"
         logs = [(d, r) for d, r in records.dated(kind) if d <= as_of]
-        if not logs:
-            message = f"no {label} yet; cadence is {days(cadence)}; {add}"
-            out.append(Finding(records.config_rel, 1, None, message, rule="cadence"))
+        since = settings.since
+        if not logs or (since is not None and logs[-1][0] < since):
+            # a project's start counts as its first log: it has a cadence's time for the first
+            if since is None:
+                message = f"no {label} yet; cadence is {days(cadence)}; {add}"
+                out.append(Finding(records.config_rel, 1, None, message, rule="cadence"))
+            else:
+                out.extend(_first(records, label, cadence, since, as_of, add))
             continue
         day, record = logs[-1]
         age = (as_of - day).days
@@ -47,3 +52,30 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
                 )
             )
     return out
+
+
+def _first(
+    records: Records, label: str, cadence: int, since: dt.date, as_of: dt.date, add: str
+) -> list[Finding]:
+    """The first log of a project that started on ``since``: due a cadence after that."""
+    age, due = (as_of - since).days, since + dt.timedelta(days=cadence)
+    if age > cadence:
+        message = (
+            f"no {label} since the project started on {since} ({days(age)} ago); "
+            f"cadence is {days(cadence)}, so the first was due by {due}; {add}"
+        )
+        return [Finding(records.config_rel, 1, "$.since", message, rule="cadence")]
+    if cadence - age <= WARN_DAYS_BEFORE_STALE:
+        when = "today" if due == as_of else f"by {due} (in {days((due - as_of).days)})"
+        message = f"due soon: the project started on {since}; its first {label} is due {when}"
+        return [
+            Finding(
+                records.config_rel,
+                1,
+                "$.since",
+                message,
+                rule="cadence",
+                severity="warning",
+            )
+        ]
+    return []

@@ -1,4 +1,5 @@
-"""slo-reports: every complete ISO week since the first report has its report, and the reports
+"""slo-reports: every complete ISO week since the project started (project.yaml since:, or
+without it the first report) has its report, and the reports
 of the weeks the exit criterion counts were measured against the SLOs the project defines (a
 report that drops a failing SLO, or lowers its objective, counts for nothing)."""
 
@@ -18,10 +19,14 @@ SHOWN = 10  # missing weeks named one by one; the rest are counted
 
 def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
     reports = slo_weeks(records)
-    if not reports:
+    # from the project's first week (since:) if it defines an SLO to report on, or else
+    # from the first report
+    start = settings.first_week() if settings.slos != () else None
+    first = start or (min(reports) if reports else None)
+    if first is None:
         return []
     last = last_complete_week(as_of)
-    week, more, first_hidden = min(reports), 0, None
+    week, more, first_hidden = first, 0, None
     out: list[Finding] = []
     while week <= last:
         if week not in reports and len(out) >= SHOWN:
