@@ -7,12 +7,14 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
-from checks import __version__
+from checks import __version__, repo
 from checks.errors import EXIT_CRASH, EXIT_USAGE, OpsError
 
 # subcommand -> module; each module has add_parser(subparsers) and run(args) -> int.
 COMMANDS = {
+    "init": "checks.commands.init",
     "validate": "checks.commands.validate",
     "new": "checks.commands.new",
     "evidence": "checks.commands.evidence",
@@ -54,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _check_text(args)
+        repo.activate(Path(args.root))  # .ops.yaml and the team's templates, once
         module = importlib.import_module(COMMANDS[args.command])
         result: int = module.run(args)
         return result
@@ -72,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CRASH
+    finally:
+        repo.deactivate()
 
 
 _OPTIONS = {"ident": "--id", "root": "--root"}

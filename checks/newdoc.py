@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checks import document, fill, kinds
+from checks import document, fill, kinds, repo
 from checks.errors import OpsError
 from checks.kinds import severity_problem
-from checks.resources import templates_dir
 from checks.rules.records import Records
 
 _TITLES = {
@@ -33,6 +32,7 @@ class Options(NamedTuple):
     started: str | None = None
     window: str | None = None
     person: str | None = None  # reviewer, facilitator or author
+    services: tuple[str, ...] = ()  # an incident's affected services
 
 
 def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
@@ -61,6 +61,8 @@ def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
             "status": "open",
             "started": started,
             "commander": person,
+            # the template's example services are not this incident's
+            "services": list(opts.services),
         }
     if kind == "postmortem":
         if not opts.incident:
@@ -123,8 +125,7 @@ def _carried_findings(recs: Records, day: str) -> list[dict[str, Any]]:
 
 def render(kind: str, vals: dict[str, Any]) -> tuple[str, str]:
     """(file name, text) of the filled template."""
-    template = templates_dir() / kinds.KINDS[kind].template
-    text = document.read_text(template)
+    text = document.read_text(repo.active().template(kind).path)
     # The templates use INC-2026-001 as their example incident: make the examples this one's.
     example_id = vals.get("id") if kind == "incident" else vals.get("incident")
     if isinstance(example_id, str):

@@ -52,23 +52,35 @@ def registry() -> Registry[Any]:
     return Registry().with_resources(resources).crawl()
 
 
-def _schema(name: str) -> dict[str, Any]:
+def _schema(name: str, fields: str) -> dict[str, Any]:
+    """The schema ``name``, with the fields the active repository adds (``fields``: their key,
+    which is what the compiled validators are cached under)."""
+    from checks import repo
+
     try:
-        return load_all()[name]
+        schema = load_all()[name]
     except KeyError:
         raise OpsError(f"no schema named {name} in {schemas_dir()}") from None
+    return repo.extended(name, schema, repo.active())
 
 
-@functools.cache
 def validator(name: str) -> Draft202012Validator:
-    """The reference validator for ``name`` (e.g. ``postmortem.schema.json``).
+    """The reference validator for ``name`` (e.g. ``postmortem.schema.json``), with the
+    fields the repository adds to it (checks.repo).
 
     python-jsonschema: it explains every error, so it is what findings come from.
     """
+    from checks import repo
+
+    return _validator(name, repo.active().fields_key())
+
+
+@functools.cache
+def _validator(name: str, fields: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(
-        _ecma(_schema(name)), registry=registry(), format_checker=formats.format_checker()
+        _ecma(_schema(name, fields)), registry=registry(), format_checker=formats.format_checker()
     )
 
 
@@ -95,8 +107,14 @@ def _ecma_pattern(pattern: str) -> str:
     return re.sub(r"(?<!\\)\\d", "[0-9]", pattern)
 
 
-@functools.cache
 def fast_validator(name: str) -> jsonschema_rs.Validator:
+    from checks import repo
+
+    return _fast_validator(name, repo.active().fields_key())
+
+
+@functools.cache
+def _fast_validator(name: str, fields: str) -> jsonschema_rs.Validator:
     """A compiled validator that only answers "valid or not", about 50 times faster.
 
     jsonschema-rs, given the same schemas through an offline registry and the
@@ -111,7 +129,7 @@ def fast_validator(name: str) -> jsonschema_rs.Validator:
         draft=jsonschema_rs.Draft202012,
     )
     return jsonschema_rs.Draft202012Validator(
-        _schema(name),
+        _schema(name, fields),
         registry=local,
         formats=formats.CHECKS,
         validate_formats=True,

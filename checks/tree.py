@@ -109,7 +109,7 @@ def place(parts: tuple[str, ...], what: str) -> Place:
     or "special" (a pipe, socket or device).
     """
     rel, name = "/".join(parts), parts[-1]
-    if parts[0] == "templates":
+    if parts[0] == templates_folder():
         return _template(parts, rel, what)
     odd = shown_name(name)
     if odd is not None:
@@ -237,6 +237,13 @@ def _misplaced(rel: str, project: str, folder: str | None, name: str) -> Finding
         folders = ",".join(BY_FOLDER)
         where = f"records live in ops/{project}/{{{folders}}}/ (and project.yaml)"
     return _problem(rel, f"is not in a known folder; {where}")
+
+
+def templates_folder() -> str:
+    """The folder of the repository's own templates (templates/, or as .ops.yaml says)."""
+    from checks import repo
+
+    return repo.active().folder
 
 
 def _guess_folder(folder: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from checks import repo
 from checks.errors import OpsError
 from checks.evidence import manifest, pending, runlog, validation_md
 from checks.evidence.record import record
@@ -537,6 +538,8 @@ def test_hashes_come_from_the_validation_cache_when_it_saw_the_file(
         return real(p, *args, **kwargs)
 
     monkeypatch.setattr(manifest, "read_file", counting)
+    # as ops does for every command: the repository's settings apply (the cache's key)
+    monkeypatch.setattr(repo, "_active", repo.load(root))
     built = manifest.build(root)
     assert str(path) not in reads  # known to the cache
     assert any(r.endswith("calendar/retros.ics") for r in reads)  # not a record: read

@@ -26,6 +26,7 @@ EXPECTED = {
     "retro",
     "run-log-entry",
     "security-log",
+    "settings",
     "slo-report",
 }
 
@@ -49,7 +50,7 @@ def test_check_schemas_command_passes_on_the_shipped_schemas(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["check-schemas", *map(str, SCHEMA_FILES)]) == 0
-    assert capsys.readouterr().out == "13 schemas checked: all valid\n"
+    assert capsys.readouterr().out == "14 schemas checked: all valid\n"
 
 
 @pytest.mark.parametrize(

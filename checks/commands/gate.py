@@ -74,13 +74,15 @@ def _selection(root: Path, wanted: str | None) -> tuple[Tree, Selection]:
 def _group(findings: list[Finding], slugs: list[str]) -> dict[str, list[Finding]]:
     """Validate's findings by project (those outside any project by where they are), as the
     gate's rule ``valid``: what validate rejects, the gate rejects."""
+    from checks import tree
+
     out: dict[str, list[Finding]] = {slug: [] for slug in slugs}
     for finding in findings:
         parts = finding.path.split("/")
         if parts[0] == "ops" and len(parts) > 2 and parts[1] in out:
             name = parts[1]
         else:
-            name = TEMPLATES if parts[0] == "templates" else REPOSITORY
+            name = TEMPLATES if parts[0] == tree.templates_folder() else REPOSITORY
         out.setdefault(name, []).append(finding._replace(rule="valid"))
     return out
 

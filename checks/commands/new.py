@@ -34,6 +34,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--person", metavar="WHO", help="author, facilitator or reviewer (default: first owner)"
     )
+    parser.add_argument(
+        "--service",
+        dest="services",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an affected service of a new incident (repeat for each; default: none yet)",
+    )
 
 
 INCIDENT_ID = re.compile(r"INC-[0-9A-Za-z]+(-[0-9A-Za-z]+)*")
@@ -49,6 +57,9 @@ def _check_options(args: argparse.Namespace) -> None:
         name = "--id" if option == "ident" else f"--{option}"
         if value is not None and (not value.strip() or "\n" in value or "\r" in value):
             raise OpsError(f"{name} must be a single line of text")
+    for value in args.services:
+        if not value.strip() or "\n" in value or "\r" in value or len(value) > 200:
+            raise OpsError("--service must be a single line of text (at most 200 characters)")
     for option, value in (("--id", args.ident), ("--incident", args.incident)):
         if value is not None and (len(value) > 64 or not INCIDENT_ID.fullmatch(value)):
             raise OpsError(f"{option} {value!r} must be an incident id such as INC-2026-014")
@@ -84,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         args.started,
         args.window,
         args.person,
+        tuple(dict.fromkeys(args.services)),
     )
     recs = records.load(root, project)
     recs.require_readable(f"ops new {args.kind}")  # a misplaced record would be missed

@@ -53,9 +53,16 @@ def signature(st: os.stat_result) -> Signature | None:
     return stat_key(st)
 
 
-@functools.cache
 def code_key() -> str:
-    """Changes whenever anything a single-file result depends on changes."""
+    """Changes whenever anything a single-file result depends on changes: the code, the
+    schemas and templates it is installed with, and the repository's settings and templates."""
+    from checks import repo
+
+    return _code_key() + repo.active().key
+
+
+@functools.cache
+def _code_key() -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{VERSION} {sys.version}".encode())
     for name in _LIBRARIES:  # where each library is installed, and when it was

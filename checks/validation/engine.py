@@ -44,7 +44,7 @@ class Result(NamedTuple):
 def everything(root: Path, found: tree.Tree | None = None) -> Selection:
     """All of ops/ and templates/: what ``ops validate`` checks when no path is given
     (``found``: the scan of ops/, when the caller made it already)."""
-    ops, templates = found or tree.scan(root), tree.scan(root, ("templates",))
+    ops, templates = found or tree.scan(root), tree.scan(root, (tree.templates_folder(),))
     return Selection(
         ops.targets + templates.targets, [], ops.problems + templates.problems, _openslo(ops)
     )
@@ -85,7 +85,7 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
             openslo += whole.openslo
             continue
         parts = tuple(rel.split("/"))
-        if parts[0] not in ("ops", "templates"):
+        if parts[0] not in ("ops", tree.templates_folder()):
             exists = tree.entry_type(str(root / rel)) is not None
             message = NOT_A_DOCUMENT if exists else "no such file or directory"
             problems.append(Finding(rel, 1, None, message, rule="input"))

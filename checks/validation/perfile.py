@@ -9,29 +9,24 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from checks import document, kinds, markdown, schemas
+from checks import document, kinds, markdown, repo, schemas
 from checks.document import Document, DocumentError
-from checks.errors import OpsError
 from checks.findings import Finding, json_path, shorten
-from checks.resources import templates_dir
 from checks.tree import Target
 from checks.validation import chronology, reports, schema_errors
 from checks.validation.crossdoc import Facts
 
 
-@functools.cache
 def required_sections(kind: str) -> tuple[str, ...]:
-    """The ``##`` headings of the kind's template."""
-    template = templates_dir() / kinds.KINDS[kind].template
-    try:
-        text = document.read_text(template)
-        body = document.parse_front_matter(text).body
-    except (DocumentError, OSError) as e:  # a broken install must not turn the check off
-        message = e.message if isinstance(e, DocumentError) else str(e.strerror)
-        raise OpsError(
-            f"cannot read the template ops checks sections with: {message}", path=str(template)
-        ) from None
-    return tuple(markdown.headings(body))
+    """The ``##`` headings the kind's documents must have (checks.repo: the template that
+    applies in the repository, and the packaged one's)."""
+    return _required_sections(kind, repo.active().key)
+
+
+@functools.cache
+def _required_sections(kind: str, key: str) -> tuple[str, ...]:
+    """Cached by the digest of the settings and the team's templates (``key``)."""
+    return repo.required_sections(repo.active(), kind)
 
 
 def prepare() -> None:
@@ -140,14 +135,14 @@ def _sections(
         present = markdown.headings(doc.body)
     else:
         present = [x.text for x in outline if x.kind == markdown.HEADING and x.level == 2]
-    template = kinds.KINDS[target.kind].template
+    template = repo.active().template(target.kind).label
     out = [
         Finding(
             target.rel,
             doc.body_line,
             None,
             f"missing section '## {name}' ({_article(target.kind)} {target.kind} has the "
-            f"sections of templates/{template}){_near(name, present)}",
+            f"sections of {template}){_near(name, present)}",
             rule="sections",
         )
         for name in required

@@ -1,0 +1,152 @@
+"""ops init: a project a new team can start from, written once and never overwritten."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.main import main
+
+
+def ops(root: Path, *args: str) -> int:
+    return main(["--root", str(root), *args])
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_init_writes_a_valid_project_that_passes_the_gate_on_day_one(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = ops(
+        repo,
+        "init",
+        "--project",
+        "payments",
+        "--name",
+        "Payments API",
+        "--owner",
+        "@ana",
+        "--owner",
+        "@ben",
+        "--timezone",
+        "Europe/Lisbon",
+        "--as-of",
+        "2026-11-28",
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "created ops/payments/project.yaml" in out.out
+    text = (repo / "ops/payments/project.yaml").read_text(encoding="utf-8")
+    assert 'project: payments\nname: Payments API\nowners: ["@ana", "@ben"]\n' in text
+    assert "timezone: Europe/Lisbon\n" in text
+    assert "since: 2026-11-28\n" in text
+    # every setting is there, at its default, commented with its meaning
+    for setting in (
+        "severity_scale",
+        "required_at_or_above",
+        "dependency_log_days",
+        "security_log_days",
+        "max_open_days",
+        "vulnerability_sla_days",
+        "vulnerability_exception_max_days",
+        "slo_consecutive_weeks",
+        "retros:",
+        "oncall:",
+        "backlog:",
+        "metrics:",
+        "slos:",
+    ):
+        assert f"# {setting}" in text or f"#   {setting}" in text, setting
+    assert "checkout" not in text  # nothing of the sample
+    for name in ("run.log", "manifest.json", "validation.md"):
+        assert (repo / "evidence/phase6" / name).is_file(), name
+    assert ops(repo, "validate") == 0
+    assert ops(repo, "gate", "--as-of", "2026-11-28") == 0
+    assert "gate passed: 1 project as of 2026-11-28" in capsys.readouterr().out
+
+
+def test_uncommented_defaults_are_valid(repo: Path) -> None:
+    """What a team gets by removing the '# ' of a setting is a valid project.yaml."""
+    assert ops(repo, "init", "--project", "pay", "--as-of", "2026-11-28") == 0
+    path = repo / "ops/pay/project.yaml"
+    setting = re.compile(r"# ([a-z_]+:( |$)|  )")  # a commented setting, not prose
+    body = "\n".join(
+        line[2:] if setting.match(line) else line
+        for line in path.read_text(encoding="utf-8").splitlines()
+    )
+    assert "\nslos:\n" in body and "\n# Weekly SLOs" in body
+    path.write_text(body + "\n", encoding="utf-8")
+    assert ops(repo, "validate", str(path)) == 0, body
+
+
+def test_init_twice_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ops(repo, "init", "--project", "pay", "--as-of", "2026-11-28") == 0
+    (repo / "ops/pay/project.yaml").write_text(
+        (repo / "ops/pay/project.yaml").read_text(encoding="utf-8") + "# ours\n",
+        encoding="utf-8",
+    )
+    before = tree(repo)
+    capsys.readouterr()
+    assert ops(repo, "init", "--project", "pay", "--name", "Other", "--as-of", "2026-12-01") == 0
+    assert tree(repo) == before
+    assert "kept ops/pay/project.yaml (it exists; ops init never overwrites)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_second_project_adds_a_run_and_keeps_the_trail(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ops(repo, "init", "--project", "pay", "--as-of", "2026-11-28") == 0
+    log = (repo / "evidence/phase6/run.log").read_bytes()
+    assert ops(repo, "init", "--project", "search", "--as-of", "2026-11-28") == 0
+    assert (repo / "evidence/phase6/run.log").read_bytes() == log  # folded on the default branch
+    assert len(list((repo / "evidence/phase6/pending").glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--project", "Pay"], "--project 'Pay' is not a project slug"),
+        (["--project", "pay", "--timezone", "Mars/Olympus"], "is not an IANA time zone"),
+        (["--project", "pay", "--owner", "ana"], "--owner 'ana' must be a handle"),
+        (["--project", "pay", "--ci"], "--ci needs --upstream OWNER/NAME"),
+        (["--project", "pay", "--ci", "--upstream", "a/b c"], "must be OWNER/NAME"),
+        (["--project", "pay", "--ci", "--upstream", "a/b", "--ref", "v1\n"], "--ref"),
+        (["--project", "pay", "--since", "2026-02-30"], "--since"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert ops(repo, "init", *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert tree(repo) == {}
+
+
+def test_a_symlinked_project_folder_is_refused(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (repo / "ops").mkdir()
+    (repo / "ops" / "pay").symlink_to(elsewhere, target_is_directory=True)
+    assert ops(repo, "init", "--project", "pay") == 2
+    assert "is a symlink" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
