@@ -380,8 +380,9 @@ def as_json(value):
 mode = sys.argv[1]
 schemas = {{p.name: json.loads(p.read_text()) for p in Path(sys.argv[2]).glob("*.schema.json")}}
 registry = Registry().with_resources(
-    (s["$id"], Resource.from_contents(s, default_specification=DRAFT202012))
-    for s in schemas.values()
+    # no $id: a relative $ref names a sibling file, the key it resolves to
+    (name, Resource.from_contents(s, default_specification=DRAFT202012))
+    for name, s in schemas.items()
 )
 if mode == "compiled":
     compiled = {{

@@ -102,7 +102,7 @@ def test_entries_are_used_and_dropped_when_the_code_changes(
     shop.write_text(json.dumps(data))
     assert validate(capsys) == (1, f"{RETRO}:1: planted\n7 documents checked: 1 error in 1 file\n")
     # ... and a new key (schemas, templates, code or libraries changed) drops every entry.
-    cache.code_key.cache_clear()
+    cache._code_key.cache_clear()
     monkeypatch.setattr(cache, "VERSION", cache.VERSION + 1)
     assert validate(capsys) == (0, "7 documents checked: all valid\n")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from checks import repo
+from checks import __version__, repo
 from checks.errors import OpsError
 from checks.evidence import manifest, pending, runlog, validation_md
 from checks.evidence.record import record
@@ -96,7 +96,7 @@ def entry(summary: str, **extra: Any) -> dict[str, Any]:
     base = {
         "timestamp": "2026-11-23T06:00:00Z",
         "tool": "ops",
-        "version": "0.1.0",
+        "version": __version__,
         "project": "demo",
         "command": "slo",
         "result": "ok",
@@ -183,7 +183,7 @@ def test_make_entry_fills_in_the_context(root: Path) -> None:
     assert made == {
         "timestamp": "2026-11-23T06:00:00Z",
         "tool": "ops",
-        "version": "0.1.0",
+        "version": __version__,
         "project": "demo",
         "command": "exit-criteria",
         "result": "failed",
