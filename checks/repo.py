@@ -18,7 +18,7 @@ import copy
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -153,6 +153,19 @@ def _read(path: Path) -> dict[str, Any]:
                     path=rel,
                     line=doc.line(["fields", kind, "properties", name]),
                 )
+        for name, schema in extension.get("properties", {}).items():
+            for where, pattern in _patterns(schema, ["fields", kind, "properties", name]):
+                try:
+                    schemas.linear_pattern(pattern)
+                except ValueError:
+                    raise OpsError(
+                        f"$.{'.'.join(map(str, where))}: {pattern!r} needs look-around or a "
+                        "back-reference, which team patterns cannot use (they are matched in "
+                        "linear time, so that no document can make validation hang); write it "
+                        "without them",
+                        path=rel,
+                        line=doc.line(where),
+                    ) from None
         for index, name in enumerate(extension.get("required", ())):
             if name not in extension.get("properties", {}):
                 raise OpsError(
@@ -210,6 +223,25 @@ def required_sections(repo: Repo, kind: str) -> tuple[str, ...]:
     return team + tuple(s for s in seed if s not in team and s not in optional)
 
 
+def _linear(schema: Any) -> Any:
+    """A team field's schema with its ``pattern``s matched in linear time (checks.schemas)."""
+    from checks.schemas import TEAM_PATTERN
+
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        (TEAM_PATTERN if key == "pattern" else key): _linear(value) if key == "items" else value
+        for key, value in schema.items()
+    }
+
+
+def _patterns(schema: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            yield [*path, "pattern"], schema["pattern"]
+        yield from _patterns(schema.get("items"), [*path, "items"])
+
+
 def extended(kind_schema: str, schema: dict[str, Any], repo: Repo) -> dict[str, Any]:
     """``schema`` with the fields the repository adds to its kind."""
     kind = next((k.name for k in kinds.KINDS.values() if k.schema == kind_schema), None)
@@ -217,6 +249,8 @@ def extended(kind_schema: str, schema: dict[str, Any], repo: Repo) -> dict[str, 
     if not extension:
         return schema
     out = copy.deepcopy(schema)
-    out["properties"].update(extension.get("properties", {}))
+    out["properties"].update(
+        {name: _linear(value) for name, value in extension.get("properties", {}).items()}
+    )
     out["required"] = [*out.get("required", []), *extension.get("required", [])]
     return out

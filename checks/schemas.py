@@ -78,10 +78,56 @@ def validator(name: str) -> Draft202012Validator:
 @functools.cache
 def _validator(name: str, fields: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
 
-    return Draft202012Validator(
+    cls = (
+        extend(Draft202012Validator, {TEAM_PATTERN: _team_pattern})  # type: ignore[no-untyped-call]
+        if fields != "{}"
+        else None
+    )
+    return (cls or Draft202012Validator)(
         _ecma(_schema(name, fields)), registry=registry(), format_checker=formats.format_checker()
     )
+
+
+# --- a team's patterns (checks.repo): matched in linear time -----------------------------------
+# The repository's settings are untrusted input: a pattern such as ^(a+)+$ would take Python's
+# backtracking engine hours on a line of a's. A team's field patterns are matched by the regex
+# crate's engine (through jsonschema-rs), which never backtracks; checks.repo refuses a pattern
+# that needs look-around or back-references, which that engine lacks.
+TEAM_PATTERN = "x-team-pattern"
+
+
+@functools.cache
+def linear_pattern(pattern: str) -> jsonschema_rs.Validator:
+    """A validator of strings against ``pattern`` in linear time; ValueError if the pattern is
+    not one the linear engine takes."""
+    import jsonschema_rs
+
+    try:
+        return jsonschema_rs.validator_for(
+            {"type": "string", "pattern": pattern}, pattern_options=jsonschema_rs.RegexOptions()
+        )
+    except jsonschema_rs.ValidationError as e:
+        raise ValueError(str(e).splitlines()[0]) from None
+
+
+def _team_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, str) and not linear_pattern(pattern).is_valid(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+class _TeamPatternKeyword:
+    """The same keyword for jsonschema-rs (checks.schemas.fast_validator)."""
+
+    def __init__(self, parent_schema: Any, value: str, schema_path: Any) -> None:
+        self.check = linear_pattern(value)
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and not self.check.is_valid(instance):
+            raise ValueError(f"{instance!r} does not match the pattern")
 
 
 def _ecma(schema: Any) -> Any:
@@ -135,4 +181,5 @@ def _fast_validator(name: str, fields: str) -> jsonschema_rs.Validator:
         validate_formats=True,
         ignore_unknown_formats=False,
         offline=True,
+        keywords={TEAM_PATTERN: _TeamPatternKeyword} if fields != "{}" else None,
     )

@@ -217,7 +217,10 @@ def test_new_incidents_carry_nothing_of_the_sample(repo: Path) -> None:
     ("settings", "message"),
     [
         ("colour: blue\n", ".ops.yaml:1: $.colour: unknown key 'colour'"),
-        ("templates: ../elsewhere\n", ".ops.yaml:1: $.templates: '../elsewhere' must be the name of one folder"),
+        (
+            "templates: ../elsewhere\n",
+            ".ops.yaml:1: $.templates: '../elsewhere' must be the name of one folder",
+        ),
         ("templates: ops\n", ".ops.yaml:1: $.templates:"),
         (
             "sections:\n  postmortem:\n    optional: [Epilogue]\n",
@@ -234,13 +237,18 @@ def test_new_incidents_carry_nothing_of_the_sample(repo: Path) -> None:
         ),
         (
             "fields:\n  incident:\n    properties:\n      x: {$ref: 'https://evil.example/s'}\n",
-            ".ops.yaml:4: $.fields.incident.properties.x['$ref']: 'https://evil.example/s' is not one of",
+            ".ops.yaml:4: $.fields.incident.properties.x['$ref']: 'https://evil.example/s' is "
+            "not one of",
         ),
         (
             "fields:\n  incident:\n    required: [nope]\n",
             "$.fields.incident.required[0]: 'nope' is not one of the fields",
         ),
         ("fields: [\n", ".ops.yaml:"),
+        (
+            "fields:\n  incident:\n    properties:\n      x: {type: string, pattern: '^(?=a)b$'}\n",
+            ".ops.yaml:4: $.fields.incident.properties.x.pattern: '^(?=a)b$' needs look-around",
+        ),
     ],
 )
 def test_a_bad_settings_file_stops_every_command_with_its_line(
@@ -271,3 +279,45 @@ def test_a_linked_settings_file_or_template_is_refused(
     assert ops(repo, "validate") == 2
     err = capsys.readouterr().err
     assert "templates/Postmortem_Template.md" in err and "hunter2" not in err
+
+
+def test_a_team_pattern_cannot_make_validation_hang(repo: Path) -> None:
+    """^(a+)+$ against a line of a's and a '!' backtracks for ever in Python's re: a team's
+    patterns are matched in linear time, so validate ends (the timeout only guards a hang)."""
+    import subprocess
+    import sys
+
+    (repo / ".ops.yaml").write_text(
+        "fields:\n  incident:\n    properties:\n      code: {type: string, pattern: '^(a+)+$'}\n",
+        encoding="utf-8",
+    )
+    assert (
+        ops(
+            repo,
+            "new",
+            "incident",
+            "--project",
+            "pay",
+            "--title",
+            "Slow",
+            "--severity",
+            "SEV3",
+            "--as-of",
+            "2026-11-20",
+        )
+        == 0
+    )
+    path = repo / "ops/pay/incidents/INC-2026-001.md"
+    text = path.read_text(encoding="utf-8").replace("services: []\n", "services: []\ncode: aaa\n")
+    path.write_text(text, encoding="utf-8")
+    assert ops(repo, "validate") == 0
+    path.write_text(text.replace("code: aaa", "code: " + "a" * 5000 + "!"), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "checks", "--root", str(repo), "validate", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "$.code: 'aaaa" in proc.stdout and "does not match '^(a+)+$'" in proc.stdout
