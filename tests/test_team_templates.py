@@ -321,3 +321,34 @@ def test_a_team_pattern_cannot_make_validation_hang(repo: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert "$.code: 'aaaa" in proc.stdout and "does not match '^(a+)+$'" in proc.stdout
+
+
+def test_validating_the_settings_file_validates_everything(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pre-commit hook passes .ops.yaml when it changes: every document is checked again
+    under the new settings (here, a field every incident now needs)."""
+    assert (
+        ops(
+            repo,
+            "new",
+            "incident",
+            "--project",
+            "pay",
+            "--title",
+            "Slow",
+            "--severity",
+            "SEV3",
+            "--as-of",
+            "2026-11-20",
+        )
+        == 0
+    )
+    (repo / ".ops.yaml").write_text(
+        "fields:\n  incident:\n    properties:\n      team: {type: string}\n    required: [team]\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert ops(repo, "validate", str(repo / ".ops.yaml")) == 1
+    out = capsys.readouterr().out
+    assert "ops/pay/incidents/INC-2026-001.md:2: $.team: missing required key 'team'" in out

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from checks import tree
+from checks.repo import SETTINGS_FILE
 from checks.errors import OpsError
 from checks.findings import Finding, capped
 from checks.tree import Target
@@ -78,7 +79,7 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
         if rel is None:
             problems.append(Finding(raw, 1, None, OUTSIDE_ROOT.format(root=root), rule="input"))
             continue
-        if rel == ".":
+        if rel in (".", SETTINGS_FILE):  # the settings apply to everything: check everything
             whole = everything(root)
             requested += whole.requested
             problems += whole.problems
