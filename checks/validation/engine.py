@@ -12,9 +12,9 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from checks import tree
-from checks.repo import SETTINGS_FILE
 from checks.errors import OpsError
 from checks.findings import Finding, capped
+from checks.repo import SETTINGS_FILE
 from checks.tree import Target
 from checks.validation import jobs
 
