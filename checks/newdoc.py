@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from checks import document, fill, kinds, repo
+from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.kinds import severity_problem
 from checks.rules.records import Records
@@ -125,7 +126,17 @@ def _carried_findings(recs: Records, day: str) -> list[dict[str, Any]]:
 
 def render(kind: str, vals: dict[str, Any]) -> tuple[str, str]:
     """(file name, text) of the filled template."""
-    text = document.read_text(repo.active().template(kind).path)
+    template = repo.active().template(kind)
+    try:
+        text = document.read_text(template.path)
+        document.parse_front_matter(text)  # what fill needs: a template, not any Markdown
+    except DocumentError as e:
+        raise OpsError(
+            f"{e.message}; a template starts with its front matter (ops validate "
+            f"{template.label} says more)",
+            path=template.label,
+            line=e.line,
+        ) from None
     # The templates use INC-2026-001 as their example incident: make the examples this one's.
     example_id = vals.get("id") if kind == "incident" else vals.get("incident")
     if isinstance(example_id, str):

@@ -15,6 +15,7 @@ not valid stops every command with its file and line: nothing is judged by half 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ SETTINGS_FILE = ".ops.yaml"
 SETTINGS_SCHEMA = "settings.schema.json"
 DEFAULT_FOLDER = "templates"
 # kinds a team's template or fields may change (an SLO report is written by ops slo)
+MAX_SECTIONS = 100  # a team template's ## sections
 TEAM_KINDS = ("incident", "postmortem", "retro", "dependency-log", "security-log")
 
 
@@ -92,10 +94,12 @@ def load(root: Path) -> Repo:
     digest = hashlib.blake2b(digest_size=16)
     path = root / SETTINGS_FILE
     data: dict[str, Any] = {}
+    read: list[tuple[str, str]] = []  # (file, its SHA-256): what the key is made of
     if os.path.lexists(path):
         data = _read(path)
-        digest.update(_bytes(path, SETTINGS_FILE))
+        read.append((SETTINGS_FILE, hashlib.sha256(_bytes(path, SETTINGS_FILE)).hexdigest()))
     folder = data.get("templates", DEFAULT_FOLDER)
+    _check_folder(root, folder, "templates" in data)
     repo = Repo(
         root=root,
         folder=folder,
@@ -107,10 +111,34 @@ def load(root: Path) -> Repo:
     for kind in TEAM_KINDS:
         template = repo.template(kind)
         if template.team:
-            digest.update(template.label.encode())
-            digest.update(_bytes(template.path, template.label))
+            raw = _bytes(template.path, template.label)
+            read.append((template.label, hashlib.sha256(raw).hexdigest()))
     _check_optional(repo, data)
+    digest.update(json.dumps(read).encode())  # a list of pairs: no two set-ups share a key
     return Repo(repo.root, repo.folder, repo.optional, repo.fields, digest.hexdigest())
+
+
+def _check_folder(root: Path, folder: str, named: bool) -> None:
+    """The templates folder is a folder of the repository: never a link out of it, and, when
+    the settings name it, there (a typo must not turn the team's templates off)."""
+    if folder.casefold() in {"ops", "evidence", ".git"}:  # case-insensitive file systems
+        raise OpsError(
+            f"$.templates: {folder!r} is a folder ops uses for something else; name another",
+            path=SETTINGS_FILE,
+        )
+    path = root / folder
+    if os.path.islink(path):
+        raise OpsError(
+            "is a symlink; the templates folder is a folder of the repository, not a link out "
+            "of it: replace it with the folder itself",
+            path=folder,
+        )
+    if named and not path.is_dir():
+        raise OpsError(
+            f"$.templates: the folder {folder}/ does not exist (or is not a folder); create it "
+            "with your templates, or remove the setting to use the packaged ones",
+            path=SETTINGS_FILE,
+        )
 
 
 def _bytes(path: Path, label: str) -> bytes:
@@ -159,10 +187,10 @@ def _read(path: Path) -> dict[str, Any]:
                     schemas.linear_pattern(pattern)
                 except ValueError:
                     raise OpsError(
-                        f"$.{'.'.join(map(str, where))}: {pattern!r} needs look-around or a "
-                        "back-reference, which team patterns cannot use (they are matched in "
-                        "linear time, so that no document can make validation hang); write it "
-                        "without them",
+                        f"$.{'.'.join(map(str, where))}: {pattern!r} is not a pattern team "
+                        "fields can use: it must be a valid regular expression without "
+                        "look-around or back-references (team patterns are matched in linear "
+                        "time, so that no document can make validation hang)",
                         path=rel,
                         line=doc.line(where),
                     ) from None
@@ -207,6 +235,12 @@ def headings(template: Template) -> tuple[str, ...]:
     return tuple(markdown.headings(body))
 
 
+@functools.cache
+def _heading_set(template: Template, key: str) -> frozenset[str]:
+    """The template's headings, once per template and digest (``key``: the repository's)."""
+    return frozenset(headings(template))
+
+
 def seed_sections(kind: str) -> tuple[str, ...]:
     return headings(PACKAGED.template(kind))
 
@@ -220,6 +254,12 @@ def required_sections(repo: Repo, kind: str) -> tuple[str, ...]:
         return seed
     optional = repo.optional.get(kind, frozenset())
     team = headings(own)
+    if len(team) > MAX_SECTIONS:
+        raise OpsError(
+            f"has {len(team):,} sections; a template has at most {MAX_SECTIONS} (each one is "
+            "required in every document of its kind)",
+            path=own.label,
+        )
     return team + tuple(s for s in seed if s not in team and s not in optional)
 
 
@@ -240,6 +280,18 @@ def _patterns(schema: Any, path: list[str | int]) -> Iterator[tuple[list[str | i
         if isinstance(schema.get("pattern"), str):
             yield [*path, "pattern"], schema["pattern"]
         yield from _patterns(schema.get("items"), [*path, "items"])
+
+
+def section_source(repo: Repo, kind: str, name: str) -> str:
+    """Which template a required section comes from, as messages name it: the team's, or the
+    packaged one (and how to stop requiring it)."""
+    own = repo.template(kind)
+    if own.team and name not in _heading_set(own, repo.key):
+        return (
+            f"the packaged {kinds.KINDS[kind].template}, which {own.label} leaves out; list it "
+            f"under sections.{kind}.optional in {SETTINGS_FILE} to stop requiring it"
+        )
+    return own.label
 
 
 def extended(kind_schema: str, schema: dict[str, Any], repo: Repo) -> dict[str, Any]:

@@ -176,9 +176,14 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache")}
     env["PATH"] = f"{installed.parent}{os.pathsep}{env.get('PATH', '')}"
     pre_commit = [BIN / "pre-commit", "run", "--color", "never"]
-    run([*pre_commit, "--all-files"], root, env=env)
+    run([BIN / "pre-commit", "install"], root, env=env)
+    # the first commit goes through the hooks: ops init's files, and its run in pending/
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Operations records for payments")
+    commit = ["git", "-c", "user.name=Ana", "-c", "user.email=ana@example.com", "commit", "-q"]
+    first = run([*commit, "-m", "Operations records for payments"], root, False, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "ops validate" in first.stdout + first.stderr  # the hooks ran
+    assert git(root, "status", "--porcelain") == ""
 
     # 4. a first incident and its postmortem
     run(
@@ -202,14 +207,15 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
     incident = (root / "ops/payments/incidents/INC-2026-001.md").read_text(encoding="utf-8")
     assert "services: [payments-api]" in incident and "checkout" not in incident
 
-    # a hasty postmortem, published with its placeholders: the hook blocks it
+    # a hasty postmortem, published with its placeholders: the hook blocks the commit
     draft = postmortem.read_text(encoding="utf-8")
     fill(postmortem, publish=False)
     git(root, "add", "-A")
-    blocked = run([*pre_commit, "--files", postmortem.relative_to(root)], root, False, env)
+    blocked = run([*commit, "-m", "Postmortem INC-2026-001"], root, False, env)
     assert blocked.returncode == 1
     assert "ops validate" in blocked.stdout and "Failed" in blocked.stdout
     assert "still holds the template's placeholder" in blocked.stdout
+    assert git(root, "rev-list", "--count", "HEAD") == "1"  # nothing was committed
 
     # the postmortem written: the hooks pass, the gate passes on the project's first day
     refused = run(
@@ -222,9 +228,12 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
     fill(postmortem, publish=True)
     git(root, "add", "-A")
     run([*pre_commit, "--files", postmortem.relative_to(root)], root, env=env)
+    run([*commit, "-m", "Postmortem INC-2026-001"], root, env=env)
     run([ops, "validate"], root)
     gate = run([ops, "gate"], root)
     assert "gate passed: 1 project" in gate.stdout
+    # what the pull-request gate runs: the change since the first commit only adds runs
+    run([ops, "evidence", "verify", "--base", "HEAD~1"], root)
 
     # 5. the team's own template: an extra section ops new writes and validate requires
     (root / "templates").mkdir()

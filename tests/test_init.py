@@ -73,11 +73,17 @@ def test_init_writes_a_valid_project_that_passes_the_gate_on_day_one(
     ):
         assert f"# {setting}" in text or f"#   {setting}" in text, setting
     assert "checkout" not in text  # nothing of the sample
+    # its run waits in pending/ like every run (a change only adds runs) ...
+    assert len(list((repo / "evidence/phase6/pending").glob("*.json"))) == 1
+    assert not (repo / "evidence/phase6/run.log").exists()
+    assert ops(repo, "validate") == 0
+    assert ops(repo, "gate", "--as-of", "2026-11-28", "--base", "HEAD") == 0
+    assert "gate passed: 1 project as of 2026-11-28" in capsys.readouterr().out
+    # ... until the default branch folds it: the trail starts there
+    assert ops(repo, "evidence", "fold") == 0
     for name in ("run.log", "manifest.json", "validation.md"):
         assert (repo / "evidence/phase6" / name).is_file(), name
-    assert ops(repo, "validate") == 0
-    assert ops(repo, "gate", "--as-of", "2026-11-28") == 0
-    assert "gate passed: 1 project as of 2026-11-28" in capsys.readouterr().out
+    assert ops(repo, "evidence", "verify") == 0
 
 
 def test_uncommented_defaults_are_valid(repo: Path) -> None:
@@ -113,10 +119,70 @@ def test_a_second_project_adds_a_run_and_keeps_the_trail(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert ops(repo, "init", "--project", "pay", "--as-of", "2026-11-28") == 0
+    assert ops(repo, "evidence", "fold") == 0
     log = (repo / "evidence/phase6/run.log").read_bytes()
     assert ops(repo, "init", "--project", "search", "--as-of", "2026-11-28") == 0
     assert (repo / "evidence/phase6/run.log").read_bytes() == log  # folded on the default branch
     assert len(list((repo / "evidence/phase6/pending").glob("*.json"))) == 1
+
+
+def test_values_are_written_as_given_and_never_read_again(repo: Path) -> None:
+    """A name that looks like a placeholder, or YAML, stays that name; a slug YAML would read
+    as null or a number stays a string; an owner named twice is one owner."""
+    assert (
+        ops(
+            repo,
+            "init",
+            "--project",
+            "null",
+            "--name",
+            "@OWNERS@ #1: *x",
+            "--owner",
+            "@a",
+            "--owner",
+            "@a",
+            "--as-of",
+            "2026-11-28",
+        )
+        == 0
+    )
+    text = (repo / "ops/null/project.yaml").read_text(encoding="utf-8")
+    assert 'project: "null"\n' in text
+    assert 'name: "@OWNERS@ #1: *x"\n' in text
+    assert 'owners: ["@a"]\n' in text
+    assert ops(repo, "validate") == 0
+
+
+def test_a_project_yaml_that_would_not_validate_is_not_written(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ops(repo, "init", "--project", "pay", "--timezone", "posixrules") == 2
+    err = capsys.readouterr().err
+    assert "the new ops/pay/project.yaml would not validate, nothing written" in err
+    assert "$.timezone: 'posixrules' is not a valid time zone" in err
+    assert tree(repo) == {}
+
+
+@pytest.mark.parametrize("blocker", ["ops", "ops/pay", "evidence/phase6/pending", ".github"])
+def test_a_file_where_a_folder_goes_is_refused_before_anything_is_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], blocker: str
+) -> None:
+    (repo / blocker).parent.mkdir(parents=True, exist_ok=True)
+    (repo / blocker).write_text("in the way\n", encoding="utf-8")
+    before = tree(repo)
+    args = ["--ci", "--upstream", "acme/operations-protocol"]
+    assert ops(repo, "init", "--project", "pay", *args) == 2
+    err = capsys.readouterr().err
+    assert "is not a folder; ops init needs it to be one" in err and "Traceback" not in err
+    assert tree(repo) == before
+
+
+def test_a_folder_where_a_file_goes_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "ops/pay/project.yaml").mkdir(parents=True)
+    assert ops(repo, "init", "--project", "pay") == 2
+    assert "ops/pay/project.yaml: exists and is not a regular file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -129,6 +195,9 @@ def test_a_second_project_adds_a_run_and_keeps_the_trail(
         (["--project", "pay", "--ci", "--upstream", "a/b c"], "must be OWNER/NAME"),
         (["--project", "pay", "--ci", "--upstream", "a/b", "--ref", "v1\n"], "--ref"),
         (["--project", "pay", "--since", "2026-02-30"], "--since"),
+        (["--project", "pay", "--since", "2099-01-01"], "--since 2099-01-01 is after today"),
+        (["--project", "pay", "--name", "Pay\u2028cadence: {x: 1}"], "--name must be one line"),
+        (["--project", "pay", "--name", "Pay\x01"], "--name must be one line"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_written(

@@ -127,3 +127,63 @@ def test_exit_criteria_do_not_count_weeks_before_the_start(
     ) in out
     assert "on 2026-12-06 no log was within 7 days (the project started on 2026-11-28)" in out
     assert "actions: 0 due since 2026-11-28" in out
+
+
+def test_a_start_in_the_future_is_an_error_and_excuses_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = gate(project(tmp_path, "2099-01-01"), "2026-11-28", capsys)
+    assert code == 1
+    assert "$.since: since 2099-01-01 is after the date judged (2026-11-28)" in out
+    assert "no security log yet; cadence is 7 days" in out
+
+
+def test_moving_the_start_forward_does_not_hide_a_stale_log_or_a_missing_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, "2026-10-01")
+    for kind in ("security-log", "dependency-log"):
+        assert (
+            main(
+                [
+                    "--root",
+                    str(root),
+                    "new",
+                    kind,
+                    "--project",
+                    "pay",
+                    "--date",
+                    "2026-10-01",
+                    "--as-of",
+                    "2026-10-01",
+                ]
+            )
+            == 0
+        )
+    assert (
+        main(
+            [
+                "--root",
+                str(root),
+                "slo",
+                "--project",
+                "pay",
+                "--week",
+                "2026-W40",
+                "--as-of",
+                "2026-10-06",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    path = root / "ops/pay/project.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("since: 2026-10-01", "since: 2026-11-28"),
+        encoding="utf-8",
+    )
+    code, out = gate(root, "2026-11-28", capsys)
+    assert code == 1
+    assert "stale: last security log 2026-10-01 is 58 days old" in out
+    assert "stale: last dependency log 2026-10-01 is 58 days old" in out
+    assert "missing SLO report for 2026-W41" in out

@@ -245,9 +245,17 @@ def test_new_incidents_carry_nothing_of_the_sample(repo: Path) -> None:
             "$.fields.incident.required[0]: 'nope' is not one of the fields",
         ),
         ("fields: [\n", ".ops.yaml:"),
+        ("templates: OPS\n", ".ops.yaml: $.templates: 'OPS' is a folder ops uses"),
+        ("templates: nothere\n", ".ops.yaml: $.templates: the folder nothere/ does not exist"),
         (
             "fields:\n  incident:\n    properties:\n      x: {type: string, pattern: '^(?=a)b$'}\n",
-            ".ops.yaml:4: $.fields.incident.properties.x.pattern: '^(?=a)b$' needs look-around",
+            ".ops.yaml:4: $.fields.incident.properties.x.pattern: '^(?=a)b$' is not a pattern team "
+            "fields can use",
+        ),
+        (
+            "fields:\n  incident:\n    properties:\n      x: {type: string, pattern: '['}\n",
+            ".ops.yaml:4: $.fields.incident.properties.x.pattern: '[' is not a pattern team "
+            "fields can use: it must be a valid regular expression",
         ),
     ],
 )
@@ -352,3 +360,70 @@ def test_validating_the_settings_file_validates_everything(
     assert ops(repo, "validate", str(repo / ".ops.yaml")) == 1
     out = capsys.readouterr().out
     assert "ops/pay/incidents/INC-2026-001.md:2: $.team: missing required key 'team'" in out
+
+
+def test_a_linked_templates_folder_is_refused(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "Postmortem_Template.md").write_text(
+        packaged("Postmortem_Template.md") + EXTRA, encoding="utf-8"
+    )
+    (repo / "templates").symlink_to(outside, target_is_directory=True)
+    assert ops(repo, "validate") == 2
+    assert "templates: is a symlink; the templates folder is a folder of the repository" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_team_template_without_front_matter_is_named_by_ops_new(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    team_template(repo, "Incident_Template.md", "## Summary\n")
+    capsys.readouterr()
+    assert (
+        ops(repo, "new", "incident", "--project", "pay", "--title", "Slow", "--severity", "SEV3")
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("ops: error: templates/Incident_Template.md:1: ")
+    assert "Traceback" not in err
+    assert not (repo / "ops/pay/incidents").exists()
+
+
+def test_a_changed_template_validates_every_document_of_its_kind(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the pre-commit hook runs when a template changes: the documents the new section
+    now applies to are checked too, not only the template."""
+    path = new_postmortem(repo)
+    team_template(repo, "Postmortem_Template.md", packaged("Postmortem_Template.md") + EXTRA)
+    capsys.readouterr()
+    assert ops(repo, "validate", str(repo / "templates/Postmortem_Template.md")) == 1
+    assert f"{path.relative_to(repo)}:" in capsys.readouterr().out
+
+
+def test_a_packaged_section_the_team_template_leaves_out_names_where_it_comes_from(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without = packaged("Postmortem_Template.md").split("## Lessons Learned")[0]
+    team_template(repo, "Postmortem_Template.md", without)
+    capsys.readouterr()
+    assert ops(repo, "validate") == 1
+    assert (
+        "missing section '## Lessons Learned' (a postmortem has the sections of the packaged "
+        "Postmortem_Template.md, which templates/Postmortem_Template.md leaves out; list it "
+        "under sections.postmortem.optional in .ops.yaml to stop requiring it)"
+    ) in capsys.readouterr().out
+
+
+def test_a_team_template_has_at_most_100_sections(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = "".join(f"\n## Section {i}\n\nText.\n" for i in range(101))
+    team_template(repo, "Postmortem_Template.md", packaged("Postmortem_Template.md") + many)
+    capsys.readouterr()
+    assert ops(repo, "validate") == 2
+    assert "templates/Postmortem_Template.md: has 108 sections; a template has at most 100" in (
+        capsys.readouterr().err
+    )

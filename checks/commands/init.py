@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import stat
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,8 +69,12 @@ def _check(args: argparse.Namespace) -> None:
     from checks.project import check_slug
 
     check_slug(args.project)
-    if args.name is not None and (not args.name.strip() or "\n" in args.name):
-        raise OpsError("--name must be a single line of text")
+    name = args.name
+    if name is not None and (not name.strip() or not name.isprintable() or len(name) > 200):
+        raise OpsError(
+            "--name must be one line of printable text, at most 200 characters (no line or "
+            "paragraph separators, no control characters)"
+        )
     try:
         ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -90,10 +95,13 @@ def _check(args: argparse.Namespace) -> None:
         raise OpsError(f"--ref {args.ref!r} must be a tag or branch name such as v{__version__}")
 
 
+PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    for key, value in values.items():
-        text = text.replace(f"@{key}@", value)
-    return text
+    """The scaffold's @KEY@ placeholders replaced in one pass: a value is never read again, so
+    one that looks like a placeholder stays as it is."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _schema_line(root: Path, args: argparse.Namespace) -> str:
@@ -112,7 +120,7 @@ def _schema_line(root: Path, args: argparse.Namespace) -> str:
 def project_yaml(root: Path, args: argparse.Namespace, since: str) -> str:
     from checks.fill import render_value, scalar
 
-    owners = args.owners or ["@your-handle"]
+    owners = list(dict.fromkeys(args.owners)) or ["@your-handle"]
     text = (SCAFFOLD / "project.yaml").read_text(encoding="utf-8")
     schema = _schema_line(root, args)
     if not schema:  # no schema an editor can reach: no modeline rather than a broken one
@@ -121,8 +129,9 @@ def project_yaml(root: Path, args: argparse.Namespace, since: str) -> str:
         text,
         {
             "SCHEMA": schema,
-            "SLUG": args.project,
-            "NAME": (args.name or args.project).replace("@", "(at)"),
+            "SLUG": scalar(args.project),  # a slug such as "null" or "0" stays a string
+            "FOLDER": args.project,
+            "NAME": args.name or args.project,
             "NAME_SCALAR": scalar(args.name or args.project),
             "OWNERS": render_value(owners),
             "FIRST_OWNER": scalar(owners[0]),
@@ -146,12 +155,31 @@ def _ci_files(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
+def _obstacle(root: Path, rel: str) -> str | None:
+    """Why ``rel`` cannot be created or kept as a regular file: a folder on its way that is a
+    file, or the file itself a folder or a special file (a link: checks.paths.writable)."""
+    parts = rel.split("/")
+    for depth in range(1, len(parts) + 1):
+        path = root.joinpath(*parts[:depth])
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            return None
+        last = depth == len(parts)
+        if not last and not stat.S_ISDIR(mode):
+            return f"{'/'.join(parts[:depth])} is not a folder; ops init needs it to be one"
+        if last and not stat.S_ISREG(mode):
+            return "exists and is not a regular file; remove it or make it the file"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, dates, document
+    from checks import atomic, dates
     from checks.evidence.files import RUN_LOG
-    from checks.evidence.pending import fold
+    from checks.evidence.pending import rel_of
     from checks.evidence.record import check_writable, record
     from checks.paths import writable
+    from checks.validation.engine import check_before_writing
 
     _check(args)
     root = Path(args.root)
@@ -159,32 +187,45 @@ def run(args: argparse.Namespace) -> int:
         raise OpsError(f"--root {root}: not a directory")
     as_of = dates.as_of(args)
     since = dates.option_date(args.since, "--since") if args.since else as_of
+    if since > as_of:
+        raise OpsError(
+            f"--since {since} is after today ({as_of}): a project starts on a day that has come"
+        )
     rel = f"ops/{args.project}/project.yaml"
     files = {rel: project_yaml(root, args, since.isoformat())}
     if args.ci:
         files.update(_ci_files(args))
-    # check every file can be written before writing one: all or nothing
+    # everything is checked before anything is written: all or nothing
     todo: dict[str, tuple[Path, bytes]] = {}
     kept: list[str] = []
     for name, text in files.items():
         path = writable(root, name)
-        if path.exists() or path.is_symlink():
+        problem = _obstacle(root, name)
+        if problem is not None:
+            raise OpsError(problem, path=name)
+        if path.exists():
             kept.append(name)
         else:
-            data = text.encode("utf-8")
-            if name == rel:  # what ops validate will say of it, before it exists
-                document.parse_yaml_file(text)
-            todo[name] = (path, data)
-    new_trail = not (root / RUN_LOG).exists()
+            todo[name] = (path, text.encode("utf-8"))
     if todo:
+        problem = _obstacle(root, rel_of("0" * 8)) or _obstacle(root, RUN_LOG)
+        if problem is not None:
+            raise OpsError(problem, path="evidence/phase6/")
         check_writable(root)
+    if rel in todo:
+        check_before_writing(root, {rel: todo[rel][1]}, f"the new {rel}")
     for name, (path, data) in todo.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OpsError(f"cannot create the folder: {e.strerror}", path=name) from None
         atomic.create_bytes(path, data, display=name)
         say(f"created {name}")
     for name in kept:
         say(f"kept {name} (it exists; ops init never overwrites)")
     if todo:
+        # the run waits in pending/ like every run: the default branch folds it (the evidence
+        # workflow after the merge, or ops evidence fold), so this change only adds files
         record(
             root,
             command="init",
@@ -194,9 +235,6 @@ def run(args: argparse.Namespace) -> int:
             artefacts=[Path(rel)] if rel in todo else [],
             as_of=as_of.isoformat(),
         )
-        if new_trail:  # a new repository: start the trail (run.log, manifest, validation.md)
-            fold(root)
-            say(f"created the evidence trail in {Path(RUN_LOG).parent}/")
     if rel in todo:
         say(
             f"next: check the owners and settings in {rel}, then run: "

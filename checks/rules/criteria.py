@@ -91,7 +91,8 @@ def logs(records: Records, settings: Settings, as_of: dt.date, kind: str) -> Cri
 def _start(settings: Settings, as_of: dt.date) -> dt.date:
     """The first day the criteria look at: the window's, or the project's start if later."""
     start = window(settings, as_of)[0].start.date()
-    return max(start, settings.since) if settings.since is not None else start
+    since = settings.since
+    return max(start, since) if since is not None and since <= as_of else start
 
 
 def _since(settings: Settings, as_of: dt.date) -> set[dt.date]:

@@ -66,6 +66,13 @@ def projects(root: Path, slugs: Iterable[str]) -> Selection:
     )
 
 
+def _is_template(rel: str) -> bool:
+    from checks.kinds import BY_TEMPLATE
+
+    parts = rel.split("/")
+    return len(parts) == 2 and parts[0] == tree.templates_folder() and parts[1] in BY_TEMPLATE
+
+
 def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset()) -> Selection:
     """The files and folders named on the command line, each placed by checks.tree.
 
@@ -79,7 +86,8 @@ def named(root: Path, paths: Sequence[str], virtual: frozenset[str] = frozenset(
         if rel is None:
             problems.append(Finding(raw, 1, None, OUTSIDE_ROOT.format(root=root), rule="input"))
             continue
-        if rel in (".", SETTINGS_FILE):  # the settings apply to everything: check everything
+        if rel in (".", SETTINGS_FILE) or _is_template(rel):
+            # the settings and the templates apply to every document: check everything
             whole = everything(root)
             requested += whole.requested
             problems += whole.problems

@@ -135,27 +135,31 @@ def _sections(
         present = markdown.headings(doc.body)
     else:
         present = [x.text for x in outline if x.kind == markdown.HEADING and x.level == 2]
-    template = repo.active().template(target.kind).label
+    have = set(present)
+    near: dict[str, str] = {}  # sets and a dict: linear however many headings either has
+    for heading in present:
+        near.setdefault(heading.casefold().strip(" .:"), heading)
     out = [
         Finding(
             target.rel,
             doc.body_line,
             None,
             f"missing section '## {name}' ({_article(target.kind)} {target.kind} has the "
-            f"sections of {template}){_near(name, present)}",
+            f"sections of {repo.section_source(repo.active(), target.kind, name)})"
+            f"{_near(name, near)}",
             rule="sections",
         )
         for name in required
-        if name not in present
+        if name not in have
     ]
     if finished is not None:
         out += _unwritten(target, doc, required, finished)
     return out
 
 
-def _near(name: str, present: list[str]) -> str:
-    like = [p for p in present if p.casefold().strip(" .:") == name.casefold()]
-    return f"; found '## {like[0]}': write the heading as the template does" if like else ""
+def _near(name: str, near: dict[str, str]) -> str:
+    like = near.get(name.casefold())
+    return f"; found '## {like}': write the heading as the template does" if like else ""
 
 
 def _unwritten(
@@ -164,9 +168,10 @@ def _unwritten(
     """Required sections left empty, or still holding the template's [TODO: ...] text."""
     what = "a published postmortem" if target.kind == "postmortem" else "a held retro"
     body_lines = markdown.source_lines(doc.body)
+    wanted = set(required)
     out = []
     for section in markdown.sections(outline):
-        if section.level != 2 or section.name not in required:
+        if section.level != 2 or section.name not in wanted:
             continue
         if not markdown.written(section):
             message = (

@@ -16,15 +16,23 @@ LOGS = (
 
 def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]:
     out = []
+    if settings.since is not None and settings.since > as_of:
+        # a start in the future would excuse every log until then: it judges nothing away
+        message = (
+            f"since {settings.since} is after the date judged ({as_of}): a project's start is a "
+            "day that has come; set it to the day the project started being run by these rules"
+        )
+        out.append(Finding(records.config_rel, 1, "$.since", message, rule="cadence"))
     for kind, label, folder in LOGS:
         cadence = settings.dependency_days if kind == "dependency-log" else settings.security_days
         new = f"ops new {kind} --project {settings.slug}"
         add = f"add ops/{settings.slug}/{folder}/{as_of}.md ({new})"
         logs = [(d, r) for d, r in records.dated(kind) if d <= as_of]
         since = settings.since
-        if not logs or (since is not None and logs[-1][0] < since):
+        if not logs:
             # a project's start counts as its first log: it has a cadence's time for the first
-            if since is None:
+            # (only while it has none: a log, even one from before the start, is judged as is)
+            if since is None or since > as_of:
                 message = f"no {label} yet; cadence is {days(cadence)}; {add}"
                 out.append(Finding(records.config_rel, 1, None, message, rule="cadence"))
             else:

@@ -22,7 +22,10 @@ def check(records: Records, settings: Settings, as_of: dt.date) -> list[Finding]
     # from the project's first week (since:) if it defines an SLO to report on, or else
     # from the first report
     start = settings.first_week() if settings.slos != () else None
-    first = start or (min(reports) if reports else None)
+    # a report from before the start counts from itself: the start never excuses a gap
+    first = min(
+        [w for w in (start, min(reports) if reports else None) if w is not None], default=None
+    )
     if first is None:
         return []
     last = last_complete_week(as_of)
