@@ -213,8 +213,9 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
     git(root, "add", "-A")
     blocked = run([*commit, "-m", "Postmortem INC-2026-001"], root, False, env)
     assert blocked.returncode == 1
-    assert "ops validate" in blocked.stdout and "Failed" in blocked.stdout
-    assert "still holds the template's placeholder" in blocked.stdout
+    said = blocked.stdout + blocked.stderr  # git shows the hooks' output on stderr
+    assert "ops validate" in said and "Failed" in said
+    assert "still holds the template's placeholder" in said
     assert git(root, "rev-list", "--count", "HEAD") == "1"  # nothing was committed
 
     # the postmortem written: the hooks pass, the gate passes on the project's first day
