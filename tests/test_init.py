@@ -73,6 +73,8 @@ def test_init_writes_a_valid_project_that_passes_the_gate_on_day_one(
     ):
         assert f"# {setting}" in text or f"#   {setting}" in text, setting
     assert "checkout" not in text  # nothing of the sample
+    attributes = (repo / ".gitattributes").read_text(encoding="utf-8")
+    assert "evidence/phase6/** -text\nops/** text eol=lf\n" in attributes
     # its run waits in pending/ like every run (a change only adds runs) ...
     assert len(list((repo / "evidence/phase6/pending").glob("*.json"))) == 1
     assert not (repo / "evidence/phase6/run.log").exists()
@@ -219,3 +221,15 @@ def test_a_symlinked_project_folder_is_refused(
     assert ops(repo, "init", "--project", "pay") == 2
     assert "is a symlink" in capsys.readouterr().err
     assert list(elsewhere.iterdir()) == []
+
+
+def test_an_existing_gitattributes_is_kept_and_what_it_lacks_is_said(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".gitattributes").write_text("*.png binary\nops/** text eol=lf\n", encoding="utf-8")
+    assert ops(repo, "init", "--project", "pay") == 0
+    assert (repo / ".gitattributes").read_text(encoding="utf-8") == (
+        "*.png binary\nops/** text eol=lf\n"
+    )
+    err = capsys.readouterr().err
+    assert "note: add evidence/phase6/** -text to .gitattributes" in err

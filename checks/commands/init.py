@@ -174,7 +174,8 @@ def _obstacle(root: Path, rel: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, dates
+    from checks import atomic, dates, document
+    from checks.document import DocumentError
     from checks.evidence.files import RUN_LOG
     from checks.evidence.pending import rel_of
     from checks.evidence.record import check_writable, record
@@ -193,6 +194,10 @@ def run(args: argparse.Namespace) -> int:
         )
     rel = f"ops/{args.project}/project.yaml"
     files = {rel: project_yaml(root, args, since.isoformat())}
+    # the evidence's line endings must never be converted (a checkout with core.autocrlf would
+    # change every hash): written when the repository has no .gitattributes, else checked
+    attributes = (SCAFFOLD / "gitattributes").read_text(encoding="utf-8")
+    files[".gitattributes"] = attributes
     if args.ci:
         files.update(_ci_files(args))
     # everything is checked before anything is written: all or nothing
@@ -223,6 +228,22 @@ def run(args: argparse.Namespace) -> int:
         say(f"created {name}")
     for name in kept:
         say(f"kept {name} (it exists; ops init never overwrites)")
+    if ".gitattributes" in kept:
+        try:
+            have = document.read_text(writable(root, ".gitattributes")).splitlines()
+        except (DocumentError, OSError):
+            have = []
+        missing = [
+            line
+            for line in attributes.splitlines()
+            if line and not line.startswith("#") and line not in have
+        ]
+        if missing:
+            say(
+                f"note: add {' and '.join(missing)} to .gitattributes, so that git never "
+                "converts the line endings the evidence hashes",
+                sys.stderr,
+            )
     if todo:
         # the run waits in pending/ like every run: the default branch folds it (the evidence
         # workflow after the merge, or ops evidence fold), so this change only adds files
