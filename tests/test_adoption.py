@@ -186,13 +186,10 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
     assert git(root, "status", "--porcelain") == ""
 
     # 4. a first incident and its postmortem
+    incident_of = [ops, "new", "incident", "--project", "payments"]
     run(
         [
-            ops,
-            "new",
-            "incident",
-            "--project",
-            "payments",
+            *incident_of,
             "--title",
             "Card payments failed",
             "--severity",
@@ -244,20 +241,7 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
         template + "\n## Customer Communication\n\n[TODO: who told customers what, when]\n",
         encoding="utf-8",
     )
-    run(
-        [
-            ops,
-            "new",
-            "incident",
-            "--project",
-            "payments",
-            "--title",
-            "Refunds slow",
-            "--severity",
-            "SEV2",
-        ],
-        root,
-    )
+    run([*incident_of, "--title", "Refunds slow", "--severity", "SEV2"], root)
     run([ops, "new", "postmortem", "--project", "payments", "--incident", "INC-2026-002"], root)
     second = next(p for p in (root / "ops/payments/postmortems").glob("*INC-2026-002.md"))
     assert "## Customer Communication" in second.read_text(encoding="utf-8")

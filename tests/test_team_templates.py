@@ -36,6 +36,13 @@ def packaged(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
+def new_incident(root: Path, as_of: str | None = "2026-11-20") -> int:
+    day = ["--as-of", as_of] if as_of else []
+    return ops(
+        root, "new", "incident", "--project", "pay", "--title", "Slow", "--severity", "SEV3", *day
+    )
+
+
 def new_postmortem(root: Path) -> Path:
     assert (
         ops(
@@ -162,22 +169,7 @@ def test_a_team_field_is_required_and_checked(
         "services: [checkout-api]\n", "services: []\ncustomer_impact: 0\n"
     )
     team_template(repo, "Incident_Template.md", incident)
-    assert (
-        ops(
-            repo,
-            "new",
-            "incident",
-            "--project",
-            "pay",
-            "--title",
-            "Slow",
-            "--severity",
-            "SEV3",
-            "--as-of",
-            "2026-11-20",
-        )
-        == 0
-    )
+    assert new_incident(repo) == 0
     path = repo / "ops/pay/incidents/INC-2026-001.md"
     text = path.read_text(encoding="utf-8")
     assert "customer_impact: 0\n" in text
@@ -192,22 +184,7 @@ def test_a_team_field_is_required_and_checked(
 
 
 def test_new_incidents_carry_nothing_of_the_sample(repo: Path) -> None:
-    assert (
-        ops(
-            repo,
-            "new",
-            "incident",
-            "--project",
-            "pay",
-            "--title",
-            "Slow",
-            "--severity",
-            "SEV3",
-            "--as-of",
-            "2026-11-20",
-        )
-        == 0
-    )
+    assert new_incident(repo) == 0
     text = (repo / "ops/pay/incidents/INC-2026-001.md").read_text(encoding="utf-8")
     assert "services: []\n" in text
     assert "checkout" not in text
@@ -299,22 +276,7 @@ def test_a_team_pattern_cannot_make_validation_hang(repo: Path) -> None:
         "fields:\n  incident:\n    properties:\n      code: {type: string, pattern: '^(a+)+$'}\n",
         encoding="utf-8",
     )
-    assert (
-        ops(
-            repo,
-            "new",
-            "incident",
-            "--project",
-            "pay",
-            "--title",
-            "Slow",
-            "--severity",
-            "SEV3",
-            "--as-of",
-            "2026-11-20",
-        )
-        == 0
-    )
+    assert new_incident(repo) == 0
     path = repo / "ops/pay/incidents/INC-2026-001.md"
     text = path.read_text(encoding="utf-8").replace("services: []\n", "services: []\ncode: aaa\n")
     path.write_text(text, encoding="utf-8")
@@ -336,22 +298,7 @@ def test_validating_the_settings_file_validates_everything(
 ) -> None:
     """The pre-commit hook passes .ops.yaml when it changes: every document is checked again
     under the new settings (here, a field every incident now needs)."""
-    assert (
-        ops(
-            repo,
-            "new",
-            "incident",
-            "--project",
-            "pay",
-            "--title",
-            "Slow",
-            "--severity",
-            "SEV3",
-            "--as-of",
-            "2026-11-20",
-        )
-        == 0
-    )
+    assert new_incident(repo) == 0
     (repo / ".ops.yaml").write_text(
         "fields:\n  incident:\n    properties:\n      team: {type: string}\n    required: [team]\n",
         encoding="utf-8",
@@ -381,10 +328,7 @@ def test_a_team_template_without_front_matter_is_named_by_ops_new(
 ) -> None:
     team_template(repo, "Incident_Template.md", "## Summary\n")
     capsys.readouterr()
-    assert (
-        ops(repo, "new", "incident", "--project", "pay", "--title", "Slow", "--severity", "SEV3")
-        == 2
-    )
+    assert new_incident(repo, as_of=None) == 2
     err = capsys.readouterr().err
     assert err.startswith("ops: error: templates/Incident_Template.md:1: ")
     assert "Traceback" not in err
