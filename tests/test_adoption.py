@@ -251,3 +251,23 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
         "missing section '## Customer Communication' (a postmortem has the sections of "
         "templates/Postmortem_Template.md)"
     ) in failed.stdout
+
+
+def test_a_repository_made_from_this_one_starts_its_own_projects(tmp_path: Path) -> None:
+    """Way (a): a copy of this repository, the sample replaced by the team's project: the
+    first commit passes the evidence check (records removed, runs added), and the default
+    branch's fold completes the trail."""
+    root = tmp_path / "ops-repo"
+    run(["git", "clone", "-q", REPO, root], tmp_path)
+    ops = [sys.executable, "-m", "checks"]
+    git(root, "rm", "-r", "-q", "ops/checkout")
+    out = run([*ops, "init", "--project", "payments", "--owner", "@ana"], root).stdout
+    assert "created ops/payments/project.yaml" in out
+    project = (root / "ops/payments/project.yaml").read_text(encoding="utf-8")
+    assert project.startswith("# yaml-language-server: $schema=../../schemas/project.schema.json\n")
+    git(root, "add", "-A")
+    run([*ops, "evidence", "verify", "--base", "HEAD"], root)  # what the hook and the PR check
+    assert "gate passed: 1 project" in run([*ops, "gate", "--base", "HEAD"], root).stdout
+    git(root, "commit", "-q", "-m", "Our projects")
+    run([*ops, "evidence", "fold"], root)
+    run([*ops, "evidence", "verify"], root)

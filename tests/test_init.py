@@ -233,3 +233,29 @@ def test_an_existing_gitattributes_is_kept_and_what_it_lacks_is_said(
     )
     err = capsys.readouterr().err
     assert "note: add evidence/phase6/** -text to .gitattributes" in err
+
+
+def test_ci_is_written_at_the_top_of_the_repository_only(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "src" / "deep").mkdir(parents=True)
+    args = ["init", "--project", "pay", "--ci", "--upstream", "acme/operations-protocol"]
+    assert ops(repo / "src" / "deep", *args) == 2
+    assert "run ops init there" in capsys.readouterr().err
+    assert tree(repo) == {}
+
+
+def test_an_existing_pre_commit_config_is_kept_and_what_it_lacks_is_said(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    args = ["init", "--project", "pay", "--ci", "--upstream", "acme/operations-protocol"]
+    assert ops(repo, *args) == 0
+    out = capsys.readouterr()
+    assert "kept .pre-commit-config.yaml" in out.out
+    assert (
+        "note: .pre-commit-config.yaml has no ops-validate, ops-check-schemas, "
+        "ops-evidence-manifest"
+    ) in out.err
+    assert "recorded the run in evidence/phase6/pending/" in out.out
+    assert (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"

@@ -44,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="an owner (repeat for each; default: @your-handle, to replace)",
     )
     parser.add_argument(
-        "--since", metavar="YYYY-MM-DD", help="the project's start (default: --as-of, today)"
+        "--since", metavar="YYYY-MM-DD", help="the project's start (default: today, UTC)"
     )
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -173,6 +173,39 @@ def _obstacle(root: Path, rel: str) -> str | None:
     return None
 
 
+def _check_top_level(root: Path) -> None:
+    """--ci writes what GitHub and pre-commit read only at the top of a git repository."""
+    from checks.evidence.runlog import git_toplevel
+
+    top = git_toplevel(root)
+    if top is not None and top.resolve() != root.resolve():
+        raise OpsError(
+            f"--ci writes .github/workflows/ and .pre-commit-config.yaml, which GitHub and "
+            f"pre-commit read only at the repository's top ({top}); run ops init there (with "
+            f"--root for where ops/ is, if elsewhere) or without --ci"
+        )
+
+
+def _note_hooks(root: Path) -> None:
+    """An existing .pre-commit-config.yaml is the team's: say which of our hooks it lacks."""
+    from checks import document
+    from checks.document import DocumentError
+    from checks.paths import writable
+
+    try:
+        text = document.read_text(writable(root, ".pre-commit-config.yaml"))
+    except (DocumentError, OSError):
+        text = ""
+    ids = re.findall(r"id: (ops-[a-z-]+)", (SCAFFOLD / "pre-commit-config.yaml").read_text())
+    missing = [hook for hook in ids if hook not in text]
+    if missing:
+        say(
+            f"note: .pre-commit-config.yaml has no {', '.join(missing)}: add the entry of "
+            f"{SCAFFOLD.name}/pre-commit-config.yaml (docs/adopting.md) so that they run",
+            sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from checks import atomic, dates, document
     from checks.document import DocumentError
@@ -188,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
         raise OpsError(f"--root {root}: not a directory")
     as_of = dates.as_of(args)
     since = dates.option_date(args.since, "--since") if args.since else as_of
+    if args.ci:
+        _check_top_level(root)
     if since > as_of:
         raise OpsError(
             f"--since {since} is after today ({as_of}): a project starts on a day that has come"
@@ -228,6 +263,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"created {name}")
     for name in kept:
         say(f"kept {name} (it exists; ops init never overwrites)")
+    if ".pre-commit-config.yaml" in kept:
+        _note_hooks(root)
     if ".gitattributes" in kept:
         try:
             have = document.read_text(writable(root, ".gitattributes")).splitlines()
@@ -247,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     if todo:
         # the run waits in pending/ like every run: the default branch folds it (the evidence
         # workflow after the merge, or ops evidence fold), so this change only adds files
-        record(
+        entry = record(
             root,
             command="init",
             project=args.project,
@@ -256,6 +293,7 @@ def run(args: argparse.Namespace) -> int:
             artefacts=[Path(rel)] if rel in todo else [],
             as_of=as_of.isoformat(),
         )
+        say(f"recorded the run in {rel_of(entry['run_id'])} (folded on the default branch)")
     if rel in todo:
         say(
             f"next: check the owners and settings in {rel}, then run: "

@@ -70,6 +70,12 @@ def git_commit(root: Path) -> str | None:
     return _git_line(root, "rev-parse", "--verify", "--quiet", "HEAD")
 
 
+def git_toplevel(root: Path) -> Path | None:
+    """The top of the git repository ``root`` is in; None without git or a repository."""
+    line = _git_line(root, "rev-parse", "--show-toplevel")
+    return Path(line) if line else None
+
+
 def actor(environ: Mapping[str, str] = os.environ) -> str | None:
     """Who ran the command: GITHUB_ACTOR, else USER, else the login name."""
     for name in ("GITHUB_ACTOR", "USER"):
