@@ -55,6 +55,7 @@ class Repo:
     optional: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     key: str = ""  # the digest of the settings file and the team's templates
+    fields_json: str = "{}"  # the fields, as JSON: made once, asked for every document
 
     def template(self, kind: str) -> Template:
         name = kinds.KINDS[kind].template
@@ -65,7 +66,8 @@ class Repo:
         return Template(kind, templates_dir() / name, f"the packaged {name}", False)
 
     def fields_key(self) -> str:
-        return json.dumps({k: dict(v) for k, v in self.fields.items()}, sort_keys=True)
+        """The key the compiled validators are cached under."""
+        return self.fields_json
 
 
 PACKAGED = Repo()
@@ -115,7 +117,8 @@ def load(root: Path) -> Repo:
             read.append((template.label, hashlib.sha256(raw).hexdigest()))
     _check_optional(repo, data)
     digest.update(json.dumps(read).encode())  # a list of pairs: no two set-ups share a key
-    return Repo(repo.root, repo.folder, repo.optional, repo.fields, digest.hexdigest())
+    fields = json.dumps(data.get("fields", {}), sort_keys=True)
+    return Repo(repo.root, repo.folder, repo.optional, repo.fields, digest.hexdigest(), fields)
 
 
 def _check_folder(root: Path, folder: str, named: bool) -> None:

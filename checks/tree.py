@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from checks import repo
 from checks.findings import Finding
 from checks.kinds import BY_FOLDER, BY_TEMPLATE, PROJECT_FILE, is_slug
 
@@ -241,8 +242,6 @@ def _misplaced(rel: str, project: str, folder: str | None, name: str) -> Finding
 
 def templates_folder() -> str:
     """The folder of the repository's own templates (templates/, or as .ops.yaml says)."""
-    from checks import repo
-
     return repo.active().folder
 
 

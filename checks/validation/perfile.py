@@ -136,6 +136,9 @@ def _sections(
     else:
         present = [x.text for x in outline if x.kind == markdown.HEADING and x.level == 2]
     have = set(present)
+    missing = [name for name in required if name not in have]
+    if not missing:
+        return _unwritten(target, doc, required, finished) if finished is not None else []
     near: dict[str, str] = {}  # sets and a dict: linear however many headings either has
     for heading in present:
         near.setdefault(heading.casefold().strip(" .:"), heading)
@@ -149,8 +152,7 @@ def _sections(
             f"{_near(name, near)}",
             rule="sections",
         )
-        for name in required
-        if name not in have
+        for name in missing
     ]
     if finished is not None:
         out += _unwritten(target, doc, required, finished)
