@@ -38,6 +38,12 @@ def render_value(value: Any) -> str:
     return scalar(value)
 
 
+def _line(key: str, value: Any) -> str:
+    """``key: value``; a block (a list of mappings, a mapping) starts on the next line."""
+    rendered = render_value(value)
+    return f"{key}:{rendered}" if rendered.startswith("\n") else f"{key}: {rendered}"
+
+
 def fill(text: str, values: Mapping[str, Any], heading: str | None = None) -> str:
     """Set top-level keys of the front matter (which must already be there) and the H1."""
     lines = text.split("\n")
@@ -46,10 +52,10 @@ def fill(text: str, values: Mapping[str, Any], heading: str | None = None) -> st
     for i in range(1, end):
         key = lines[i].split(":", 1)[0]
         if key in values and lines[i].startswith(f"{key}:"):
-            lines[i] = f"{key}: {render_value(values[key])}"
+            lines[i] = _line(key, values[key])
             missing.discard(key)
     if missing:
-        extra = [f"{key}: {render_value(values[key])}" for key in values if key in missing]
+        extra = [_line(key, values[key]) for key in values if key in missing]
         lines[end:end] = extra
         end += len(extra)
     if heading is not None:
