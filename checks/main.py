@@ -24,6 +24,7 @@ COMMANDS = {
     "exit-criteria": "checks.commands.exit_criteria",
     "retros": "checks.commands.retros",
     "followups": "checks.commands.followups",
+    "import": "checks.commands.import_",
 }
 
 

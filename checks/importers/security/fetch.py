@@ -1,0 +1,45 @@
+"""Dependabot alerts fetched from the GitHub REST API (checks.github: GITHUB_API_URL,
+GITHUB_TOKEN, pages followed within the API's origin, bounded time and size)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from checks.errors import OpsError
+from checks.project import Project
+
+# Every state: open alerts are the findings; fixed ones say when; dismissed ones are a
+# person's decision, which must not read as "fixed" because the alert is not open.
+STATES = "open,fixed,dismissed,auto_dismissed"
+
+
+def alerts(project: Project) -> tuple[list[Any], str]:
+    """The repository's Dependabot alerts, and where they came from (for messages)."""
+    from checks import secrets
+    from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub
+
+    backlog = project.data.get("backlog", {})
+    repository = backlog.get("github_repository") if isinstance(backlog, dict) else None
+    if not isinstance(repository, str) or not repository:
+        raise OpsError(
+            "no backlog.github_repository in project.yaml: name the repository whose "
+            "Dependabot alerts to fetch, or give a saved answer as FILE",
+            path=f"ops/{project.slug}/project.yaml",
+        )
+    token = secrets.env("GITHUB_TOKEN")
+    if not token:
+        raise OpsError(
+            "set GITHUB_TOKEN (a token that may read Dependabot alerts: security_events or "
+            "Dependabot alerts: read) to fetch the alerts, or give a saved answer as FILE"
+        )
+    if not token.isprintable() or " " in token:
+        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
+    api = GitHub(
+        os.environ.get("GITHUB_API_URL", DEFAULT_API),
+        token,
+        repository,
+        deadline=backlog.get("timeout_seconds", DEFAULT_DEADLINE),
+    )
+    found = api.pages(f"/repos/{api.repo}/dependabot/alerts?state={STATES}&per_page=100")
+    return found, f"GitHub Dependabot alerts of {repository}"
