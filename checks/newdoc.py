@@ -34,6 +34,7 @@ class Options(NamedTuple):
     window: str | None = None
     person: str | None = None  # reviewer, facilitator or author
     services: tuple[str, ...] = ()  # an incident's affected services
+    updates: tuple[dict[str, Any], ...] = ()  # a dependency log's, from its lockfiles
 
 
 def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
@@ -88,7 +89,13 @@ def values(recs: Records, kind: str, opts: Options) -> dict[str, Any]:
             "attendees": list(retros.get("attendees", [])),
         }
     if kind == "dependency-log":
-        return {**common, "date": day, "window": opts.window or day, "reviewer": person}
+        return {
+            **common,
+            "date": day,
+            "window": opts.window or day,
+            "reviewer": person,
+            "updates": list(opts.updates),
+        }
     if kind == "security-log":
         return {
             **common,

@@ -30,7 +30,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--incident", metavar="ID", help="the incident a postmortem is about")
     parser.add_argument("--id", dest="ident", metavar="ID", help="incident id (default: next free)")
     parser.add_argument("--started", metavar="INSTANT", help="incident start, RFC 3339 UTC")
-    parser.add_argument("--window", help="dependency-log maintenance window (default: the date)")
+    parser.add_argument(
+        "--window",
+        help="dependency-log maintenance window (default: the date, or the --from-git range)",
+    )
+    parser.add_argument(
+        "--from-git",
+        metavar="REV1..REV2",
+        help="dependency-log: the updates the lockfiles of these commits made, one per "
+        "package and commit (see docs/dependency-logs.md)",
+    )
     parser.add_argument(
         "--person", metavar="WHO", help="author, facilitator or reviewer (default: first owner)"
     )
@@ -52,9 +61,20 @@ def _check_options(args: argparse.Namespace) -> None:
     """Refuse option values that would not make a sound record, before reading anything."""
     from checks.formats import is_date_time
 
-    for option in ("title", "severity", "incident", "ident", "started", "window", "person"):
+    if args.from_git is not None and args.kind != "dependency-log":
+        raise OpsError("--from-git is for ops new dependency-log only")
+    for option in (
+        "title",
+        "severity",
+        "incident",
+        "ident",
+        "started",
+        "window",
+        "person",
+        "from_git",
+    ):
         value = getattr(args, option)
-        name = "--id" if option == "ident" else f"--{option}"
+        name = "--id" if option == "ident" else f"--{option.replace('_', '-')}"
         if value is not None and (not value.strip() or "\n" in value or "\r" in value):
             raise OpsError(f"{name} must be a single line of text")
     for value in args.services:
@@ -97,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
         args.person,
         tuple(dict.fromkeys(args.services)),
     )
+    if args.from_git is not None:
+        from checks.lockfiles import git
+
+        found = tuple(git.updates(root, args.from_git))
+        opts = opts._replace(window=opts.window or args.from_git, updates=found)
     recs = records.load(root, project)
     recs.require_readable(f"ops new {args.kind}")  # a misplaced record would be missed
     name, text = newdoc.render(args.kind, newdoc.values(recs, args.kind, opts))
@@ -112,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         command=f"new {args.kind}",
         project=project.slug,
         result="ok",
-        summary=f"created {rel}",
+        summary=f"created {rel}"
+        + (f" with {len(opts.updates)} updates from {args.from_git}" if args.from_git else ""),
         artefacts=[Path(rel)],
         as_of=as_of.isoformat(),
     )

@@ -1,0 +1,24 @@
+module github.com/example/shop
+
+go 1.22
+
+toolchain go1.22.4
+
+require (
+	github.com/google/uuid v1.5.0
+	github.com/prometheus/client_golang v1.18.0
+	golang.org/x/sync v0.5.0
+)
+
+require (
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/cespare/xxhash/v2 v2.2.0 // indirect
+	golang.org/x/sys v0.0.0-20231201170936-a6cf59c6a5b3 // indirect
+	google.golang.org/protobuf v1.31.0 // indirect
+)
+
+require gopkg.in/yaml.v3 v3.0.1
+
+replace github.com/example/internal => ../internal
+
+exclude golang.org/x/net v0.1.0
