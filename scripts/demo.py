@@ -18,6 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / ".demo"
 AS_OF = "2026-11-24"
+SLA_DAY = "2026-12-09"  # 15 days after the scan: a high finding's 14-day SLA has run out
 PROJECT = "checkout"
 OPS = Path(sys.executable).with_name("ops")
 
@@ -74,15 +75,27 @@ def step(title: str) -> None:
     print(f"\n\033[1m== {title}\033[0m" if sys.stdout.isatty() else f"\n== {title}")
 
 
-def ops(*argv: str, expect: Sequence[int] = (0,)) -> str:
-    shown = "ops " + " ".join(shlex.quote(a) for a in argv)
+def ops(*argv: str, expect: Sequence[int] = (0,), show: bool = True) -> str:
+    shown = "ops " + " ".join(shlex.quote(str(a)).replace(str(REPO) + "/", "") for a in argv)
     print(f"$ {shown}", flush=True)
     proc = subprocess.run([str(OPS), *argv], cwd=DEMO, capture_output=True, text=True)
-    sys.stdout.write(proc.stdout)
+    if show:
+        sys.stdout.write(proc.stdout)
     sys.stdout.write(proc.stderr)
     if proc.returncode not in expect:
         raise SystemExit(f"demo: `{shown}` exited {proc.returncode}, expected {list(expect)}")
     return proc.stdout
+
+
+def _sections(output: str, rules: Sequence[str]) -> list[str]:
+    """The lines of the gate's output under the named rules (their headings included)."""
+    keep, out = False, []
+    for line in output.splitlines():
+        if line.startswith("  ") and not line.startswith("    "):
+            keep = line.strip() in rules
+        if keep:
+            out.append(line)
+    return out
 
 
 def fresh_copy() -> None:
@@ -136,7 +149,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("6. This week's security review starts from the findings still open or accepted")
     ops("new", "security-log", "--project", PROJECT, "--as-of", AS_OF)
 
-    step("7. Manual evidence; then what the default branch does after a merge: fold the runs")
+    step("7. The nightly scanner and the incident tool feed the records (ops import)")
+    data = REPO / "scripts" / "demo_data"
+    ops(
+        "import",
+        "security",
+        "--project",
+        PROJECT,
+        "--from",
+        "trivy",
+        "--date",
+        AS_OF,
+        "--as-of",
+        AS_OF,
+        str(data / "trivy-checkout-api.json"),
+    )
+    ops(
+        "import",
+        "security",
+        "--project",
+        PROJECT,
+        "--from",
+        "trivy",
+        "--date",
+        AS_OF,
+        "--as-of",
+        AS_OF,
+        str(data / "trivy-checkout-api.json"),
+    )  # again: nothing changes
+    ops(
+        "import",
+        "incidents",
+        "--project",
+        PROJECT,
+        "--from",
+        "pagerduty",
+        "--as-of",
+        AS_OF,
+        str(data / "pagerduty-incidents.json"),
+    )
+    print(
+        "  The SLA clocks that follow: the gate two weeks later, its vulnerability and "
+        "postmortem rules"
+    )
+    later = ops(
+        "gate", "--project", PROJECT, "--as-of", SLA_DAY, "--no-cache", expect=(1,), show=False
+    )
+    for line in _sections(later, ("vulnerability-sla", "postmortem")):
+        print(line)
+
+    step("8. Manual evidence; then what the default branch does after a merge: fold the runs")
     ops(
         "evidence",
         "record",
@@ -150,10 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ops("evidence", "fold")
     ops("evidence", "verify")
 
-    step("8. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
+    step("9. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
     ops("gate", "--project", PROJECT, "--as-of", AS_OF, expect=(1,))
 
-    step("9. The steady-state verdict, criterion by criterion, recorded in the evidence")
+    step("10. The steady-state verdict, criterion by criterion, recorded in the evidence")
     ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
     ops("evidence", "fold")
 
