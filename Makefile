@@ -42,6 +42,7 @@ bench: $(STAMP) services
 	$(PY) benchmarks/bench_gate.py --repeat 5
 	$(PY) benchmarks/bench_slo.py
 	$(PY) benchmarks/bench_bad_input.py
+	$(PY) benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

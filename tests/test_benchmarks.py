@@ -63,6 +63,7 @@ SMOKE = {
     "bench_gate": ["--projects", "1", "--weeks", "13", "--repeat", "1"],
     "bench_slo": ["--repeat", "1", "--samples", "5000"],
     "bench_bad_input": ["--repeat", "1"],
+    "bench_import": ["--mb", "1", "--findings", "200"],
 }
 
 
