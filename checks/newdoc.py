@@ -151,4 +151,52 @@ def render(kind: str, vals: dict[str, Any]) -> tuple[str, str]:
     heading = _TITLES[kind].format_map({k: v for k, v in vals.items() if isinstance(v, str)})
     name = kinds.expected_filename(kind, vals)
     assert name is not None
+    if kind == "dependency-log" and vals.get("updates"):
+        text = _updates_table(text, vals["updates"])
     return name, fill.fill(text, vals, heading)
+
+
+def _updates_table(text: str, updates: list[dict[str, Any]]) -> str:
+    """The template's table under ``## Updates`` with the updates as its rows instead of the
+    template's example row (a template without that table is left as it is)."""
+    lines = text.split("\n")
+    try:
+        section = lines.index("## Updates")
+        header = next(i for i in range(section + 1, len(lines)) if lines[i].startswith("| "))
+    except (ValueError, StopIteration):
+        return text
+    if header + 1 >= len(lines) or not lines[header + 1].startswith("|-"):
+        return text
+    end = header + 2
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    rows = [_row(update) for update in updates]
+    return "\n".join([*lines[: header + 2], *rows, *lines[end:]])
+
+
+def _row(update: dict[str, Any]) -> str:
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ") if value is not None else ""
+
+    reference = update.get("reference")
+    commit = update.get("commit")
+    where = (
+        f"[release notes]({reference})"
+        if reference
+        else (f"commit {str(commit)[:12]}" if commit else "")
+    )
+    return (
+        "| "
+        + " | ".join(
+            cell(v)
+            for v in (
+                update.get("package"),
+                update.get("ecosystem"),
+                update.get("from", ""),
+                update.get("to", ""),
+                update.get("change"),
+                where,
+            )
+        )
+        + " |"
+    )

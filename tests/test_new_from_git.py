@@ -116,6 +116,10 @@ def test_the_log_names_each_update_and_its_commit(
         ("syn", "cargo", "2.0.48", "2.0.52", "patch", c),
     ]
     assert data["updates"][6]["notes"] == "lockfile web/package-lock.json"  # type: ignore[index]
+    body = (root / LOG).read_text().split("## Updates", 1)[1]
+    assert f"| certifi | pypi | 2024.2.2 | 2024.7.4 | minor | commit {b[:12]} |" in body
+    assert f"| six | pypi | 1.16.0 |  | removed | commit {b[:12]} |" in body
+    assert "| requests | pypi | 2.32.3 | 2.32.4 |" not in body  # the template's example row
     assert run(capsys, "validate", LOG)[0] == 0
 
 
