@@ -52,8 +52,10 @@ class GitHub:
         repository: str,
         web: str | None = None,
         deadline: float = DEFAULT_DEADLINE,
+        permission: str = "issues: write",
     ) -> None:
         self.api = api.rstrip("/")
+        self.permission = permission  # what the calls need: named when GitHub refuses one
         self.web = (web or web_url(self.api)).rstrip("/")
         self.repository = repository
         self.repo = "/".join(quote(part, safe="") for part in repository.split("/"))
@@ -96,7 +98,9 @@ class GitHub:
         if missing and answer.status == 404:
             return None
         if answer.status >= 300:
-            raise OpsError(f"GitHub API {method} {where}: HTTP {answer.status}{_why(answer)}")
+            raise OpsError(
+                f"GitHub API {method} {where}: HTTP {answer.status}{_why(answer, self.permission)}"
+            )
         self.next_page = _next_link(answer.headers.get("Link", ""))
         try:
             return answer.json() if answer.body else None
@@ -182,13 +186,13 @@ def _next_link(header: str) -> str | None:
     return None
 
 
-def _why(answer: http.Answer) -> str:
+def _why(answer: http.Answer, permission: str) -> str:
     try:
         message = answer.json().get("message", "")
     except (ValueError, AttributeError):
         message = ""
     hint = (
-        " (check GITHUB_TOKEN and its permissions: issues: write)"
+        f" (check GITHUB_TOKEN and its permissions: {permission})"
         if answer.status in (401, 403, 404)
         else ""
     )

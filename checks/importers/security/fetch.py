@@ -40,6 +40,7 @@ def alerts(project: Project) -> tuple[list[Any], str]:
         token,
         repository,
         deadline=backlog.get("timeout_seconds", DEFAULT_DEADLINE),
+        permission="Dependabot alerts: read",
     )
     found = api.pages(f"/repos/{api.repo}/dependabot/alerts?state={STATES}&per_page=100")
     return found, f"GitHub Dependabot alerts of {repository}"
