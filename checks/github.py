@@ -126,7 +126,8 @@ class GitHub:
         if url is not None:  # stopping here would miss what the next pages hold: never guess
             raise OpsError(
                 f"GitHub API GET {path.split('?')[0]}: more than {MAX_PAGES} pages; narrow it "
-                "(backlog.labels) or close old issues"
+                "(issues: backlog.labels, or close old ones; Dependabot alerts: dismiss or fix "
+                "old ones, or import a saved answer as FILE)"
             )
         return items
 
@@ -178,12 +179,14 @@ def labels(issue: object) -> set[str]:
     return {str(label.get("name")) for label in found if isinstance(label, dict)}
 
 
+_NEXT = re.compile(r'<([^>]*)>\s*;[^,<]*?\brel="next"')
+
+
 def _next_link(header: str) -> str | None:
-    for part in header.split(","):
-        url, _, rel = part.partition(";")
-        if 'rel="next"' in rel:
-            return url.strip().strip("<>")
-    return None
+    """The ``rel="next"`` URL of a Link header; its URL may hold commas (state=open,fixed), so
+    the header is read as ``<url>; params`` items, not split on commas."""
+    match = _NEXT.search(header)
+    return match[1].strip() if match else None
 
 
 def _why(answer: http.Answer, permission: str) -> str:

@@ -12,10 +12,18 @@ from typing import IO, Any
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
-from checks.importers.security.model import TOOLS, Advisory, FormatProblem, json_path
+from checks.importers.security.group import Imported
+from checks.importers.security.model import TOOLS, FormatProblem, json_path
 from checks.report import say
 
 SHOWN = 20  # findings named per kind of change; the rest are counted
+# What to do about a report too large for one log. Never "split the report": each import is
+# complete for its tool, so a second part would mark the first part's findings fixed.
+NARROW = (
+    "Import only what you act on, the same way every time (findings a filtered report leaves "
+    "out are marked fixed): trivy --severity HIGH,CRITICAL, grype --only-fixed (or a grype "
+    "config that ignores what you accept), or osv-scanner with a config that ignores them"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from checks import project as projects
     from checks.evidence.record import check_writable, record
     from checks.importers.security import logfile
-    from checks.importers.security.group import group
-    from checks.importers.security.merge import first_seen, merge
+    from checks.importers.security.merge import first_seen, fixed_ids, merge
     from checks.paths import writable
     from checks.rules import records
     from checks.validation.engine import check_before_writing
@@ -59,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     day = (dates.option_date(args.date, "--date") if args.date else as_of).isoformat()
     recs = records.load(root, project)
     recs.require_readable("ops import security")  # a misplaced log would be missed
-    imported = group(_advisories(args, project))
+    imported = _imported(args, project)
     rel = f"ops/{project.slug}/security/{day}.md"
     logs = sorted(
         (r for r in recs.of("security-log") if Path(r.rel).stem <= day), key=lambda r: r.rel
@@ -73,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         vals = newdoc.values(recs, "security-log", newdoc.Options(dt_date(day)))
         existing = vals["findings"]
     seen = first_seen(_listed(r.data.get("findings")) for r in logs)
-    outcome = merge(existing, seen, imported, args.tool, day)
+    fixed_before = fixed_ids(_listed(r.data.get("findings")) for r in logs if r.rel != rel)
+    outcome = merge(existing, seen, imported, args.tool, day, fixed_before)
     path = writable(root, rel)
     if current is not None:
         before = document.read_text(path)
@@ -92,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if len(data) > document.MAX_BYTES:
         raise OpsError(
             f"the log would be {len(data):,} bytes, above the {document.MAX_BYTES:,} a record may "
-            "have; nothing written (split the scan, or record fixed findings in an earlier log)",
+            f"have; nothing written. {NARROW}; or move fixed findings "
+            "out of this log (they stay in the earlier logs that list them)",
             path=rel,
         )
     check_writable(root)  # the evidence, before the record: all or nothing
@@ -103,9 +112,11 @@ def run(args: argparse.Namespace) -> int:
             atomic.create_bytes(path, data, display=rel)
         else:
             atomic.write_bytes(path, data)
+    fixed = len(outcome.fixed) + len(outcome.alert_fixed)
+    unaccepted = f", {len(outcome.unaccepted)} no longer accepted" if outcome.unaccepted else ""
     summary = (
-        f"{rel}: {len(outcome.new)} new, {len(outcome.updated)} updated, {len(outcome.fixed)} "
-        f"fixed from {args.tool} ({len(imported)} vulnerabilities reported)"
+        f"{rel}: {len(outcome.new)} new, {len(outcome.updated)} updated, {fixed} "
+        f"fixed{unaccepted} from {args.tool} ({len(imported)} vulnerabilities reported)"
         + ("" if changed else "; unchanged")
     )
     record(
@@ -136,20 +147,29 @@ def _tell(outcome: Any) -> None:
     for label, ids in (
         ("new", outcome.new),
         ("fixed (no longer reported)", outcome.fixed),
+        ("fixed (the alert is fixed)", outcome.alert_fixed),
         ("open again (reported after it was fixed)", outcome.reopened),
+        (
+            "no longer accepted (reported with a package or a severity its exception did not "
+            "cover; review the exception)",
+            outcome.unaccepted,
+        ),
         (
             "left open (no longer reported by this tool; another tool reported it)",
             outcome.left_open,
         ),
+        ("left open (the alert is fixed; another tool reported it)", outcome.alert_left_open),
     ):
         if ids:
             more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
             say(f"{label}: {', '.join(ids[:SHOWN])}{more}")
 
 
-def _advisories(args: argparse.Namespace, project: Any) -> list[Advisory]:
-    """Every advisory of the report, read to its end before anything is written."""
+def _imported(args: argparse.Namespace, project: Any) -> list[Imported]:
+    """The report's vulnerabilities, read to its end before anything is written; grouped as
+    they are read, and refused as soon as they could not fit in one log."""
     from checks.importers.security import dependabot, tools
+    from checks.importers.security.group import group
 
     if args.report is None:
         if args.tool != "github-dependabot":
@@ -158,10 +178,16 @@ def _advisories(args: argparse.Namespace, project: Any) -> list[Advisory]:
 
         answer, label = fetch.alerts(project)
         with _problems(label, args.tool):
-            return list(dependabot.alerts(answer))
+            return group(dependabot.alerts(answer), _limit())
     label = "<stdin>" if args.report == "-" else args.report
     with _opened(args.report) as raw, _problems(label, args.tool):
-        return list(tools.parse(args.tool, raw))
+        return group(tools.parse(args.tool, raw), _limit())
+
+
+def _limit() -> int:
+    from checks import document
+
+    return document.MAX_BYTES
 
 
 @contextmanager
@@ -179,10 +205,18 @@ def _opened(name: str) -> Iterator[IO[bytes]]:
 
 @contextmanager
 def _problems(label: str, tool: str) -> Iterator[None]:
+    from checks.importers.security.group import TooMany
     from checks.importers.security.tools import expected
 
     try:
         yield
+    except TooMany as e:
+        raise OpsError(
+            f"{e.vulnerabilities:,} distinct vulnerabilities in the report's first "
+            f"{e.advisories:,} advisories: their findings alone would take more than the "
+            f"{e.limit:,} bytes a log may have; stopped reading, nothing written. {NARROW}",
+            path=label,
+        ) from None
     except FormatProblem as e:
         where = f"{json_path(e.path)}: " if e.path is not None else ""
         raise OpsError(

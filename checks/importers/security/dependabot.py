@@ -14,6 +14,7 @@ from checks.importers.security.model import (
     JsonPath,
     ident,
     require,
+    shown,
     text,
 )
 from checks.importers.security.stream import ITEM, scan
@@ -43,7 +44,7 @@ def alert(value: Any, path: JsonPath) -> Advisory:
     state = require(value, "state", path, str)
     if state not in STATES:
         raise FormatProblem(
-            f"state {text(state)!r} is not one of open, fixed, dismissed, auto_dismissed",
+            f"state {shown(state)} is not one of open, fixed, dismissed, auto_dismissed",
             (*path, "state"),
         )
     advisory = require(value, "security_advisory", path, dict)
@@ -65,7 +66,7 @@ def alert(value: Any, path: JsonPath) -> Advisory:
     mapped = severity.from_word(word)
     if mapped is None:
         raise FormatProblem(
-            f"severity {text(word)!r} is not one of GitHub's (critical, high, medium or "
+            f"severity {shown(word)} is not one of GitHub's (critical, high, medium or "
             "moderate, low)",
             (*where, "severity"),
         )

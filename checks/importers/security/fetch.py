@@ -3,6 +3,7 @@ GITHUB_TOKEN, pages followed within the API's origin, bounded time and size)."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -10,8 +11,9 @@ from checks.errors import OpsError
 from checks.project import Project
 
 # Every state: open alerts are the findings; fixed ones say when; dismissed ones are a
-# person's decision, which must not read as "fixed" because the alert is not open.
-STATES = "open,fixed,dismissed,auto_dismissed"
+# person's decision, which must not read as "fixed" because the alert is not open. The commas
+# are sent encoded, as a URL's query should have them.
+STATES = "open%2Cfixed%2Cdismissed%2Cauto_dismissed"
 
 
 def alerts(project: Project) -> tuple[list[Any], str]:
@@ -43,4 +45,19 @@ def alerts(project: Project) -> tuple[list[Any], str]:
         permission="Dependabot alerts: read",
     )
     found = api.pages(f"/repos/{api.repo}/dependabot/alerts?state={STATES}&per_page=100")
+    echoes(found)
     return found, f"GitHub Dependabot alerts of {repository}"
+
+
+def echoes(answer: list[Any]) -> None:
+    """Refuse an answer that repeats the token (in any form checks.secrets knows): nothing of
+    it may reach the log, and the message does not show it either."""
+    from checks import secrets
+
+    text = json.dumps(answer, ensure_ascii=False)
+    if secrets.redact(text) != text:
+        raise OpsError(
+            "the GitHub API's answer contains GITHUB_TOKEN (the server echoed it in the alert "
+            "data); nothing written: check GITHUB_API_URL points to GitHub, and revoke the "
+            "token if it does not"
+        )

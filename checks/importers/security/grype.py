@@ -13,6 +13,7 @@ from checks.importers.security.model import (
     ident,
     listed,
     require,
+    shown,
     text,
     url,
 )
@@ -61,7 +62,7 @@ def _advisory(match: Any, path: JsonPath) -> Advisory:
     mapped = severity.from_word(word)
     if mapped is None:
         raise FormatProblem(
-            f"severity {text(word)!r} is not one of grype's (Critical, High, Medium, Low, "
+            f"severity {shown(word)} is not one of grype's (Critical, High, Medium, Low, "
             "Negligible, Unknown)",
             (*where, "severity"),
         )

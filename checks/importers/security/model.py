@@ -73,6 +73,17 @@ def text(value: object) -> str | None:
     return line[:MAX_TEXT]
 
 
+def shown(value: object) -> str:
+    """A report's value quoted for a message: ``'SEVERE'``, or escaped and cut short when it
+    is not one plain line (``'HIGH\\x00'``), never ``None``."""
+    line = text(value)
+    if line is not None and len(line) <= 60:
+        return repr(line)
+    from checks.findings import shorten
+
+    return shorten(value if not isinstance(value, int | float) else str(value))
+
+
 def url(value: object) -> str | None:
     """An http(s) URL without spaces or control characters, or None."""
     if (
@@ -123,8 +134,7 @@ def ident(
     ids = advisory_ids([value, *aliases])
     if not ids or ids[0] != value:
         raise FormatProblem(
-            f"{text(value)!r} is not an advisory id (such as CVE-2026-12345 or "
-            "GHSA-abcd-efgh-ijkl)",
+            f"{shown(value)} is not an advisory id (such as CVE-2026-12345 or GHSA-abcd-efgh-ijkl)",
             (*path, key),
         )
     return ids

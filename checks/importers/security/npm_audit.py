@@ -13,6 +13,7 @@ from checks.importers.security.model import (
     JsonPath,
     advisory_ids,
     require,
+    shown,
     text,
     url,
 )
@@ -34,7 +35,7 @@ def parse(raw: IO[bytes]) -> Iterator[Advisory]:
         if pattern == _VERSION:
             if value not in VERSIONS:
                 raise FormatProblem(
-                    f"auditReportVersion {text(value)!r} is an npm audit format ops does not "
+                    f"auditReportVersion {shown(value)} is an npm audit format ops does not "
                     "know (it reads version 2)",
                     path,
                 )
@@ -76,8 +77,7 @@ def _advisories(entry: Any, path: JsonPath) -> Iterator[Advisory]:
         mapped = severity.from_word(word)
         if mapped is None:
             raise FormatProblem(
-                f"severity {text(word)!r} is not one of npm's (critical, high, moderate, low, "
-                "info)",
+                f"severity {shown(word)} is not one of npm's (critical, high, moderate, low, info)",
                 (*where, "severity"),
             )
         yield Advisory(ids, name, mapped, text(word), link, TOOL)

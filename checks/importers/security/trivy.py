@@ -13,6 +13,7 @@ from checks.importers.security.model import (
     ident,
     listed,
     require,
+    shown,
     text,
     url,
 )
@@ -36,7 +37,7 @@ def parse(raw: IO[bytes]) -> Iterator[Advisory]:
         if pattern == _VERSION:
             if value not in VERSIONS:
                 raise FormatProblem(
-                    f"SchemaVersion {text(value)!r} is a trivy report format ops does not know "
+                    f"SchemaVersion {shown(value)} is a trivy report format ops does not know "
                     f"(it reads SchemaVersion {', '.join(map(str, VERSIONS))})",
                     path,
                 )
@@ -60,7 +61,7 @@ def _advisory(vuln: Any, path: JsonPath) -> Advisory:
         raise FormatProblem("PkgName is blank", (*path, "PkgName"))
     if mapped is None:
         raise FormatProblem(
-            f"Severity {text(word)!r} is not one of trivy's (CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)",
+            f"Severity {shown(word)} is not one of trivy's (CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)",
             (*path, "Severity"),
         )
     return Advisory(ids, package, mapped, text(word), url(vuln.get("PrimaryURL")), TOOL)
