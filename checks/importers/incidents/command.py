@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from checks.errors import EXIT_OK
+from checks.errors import EXIT_OK, OpsError
 from checks.importers.incidents.formats import TOOLS
 
 _BOM = b"\xef\xbb\xbf"
@@ -64,10 +64,12 @@ def run(args: argparse.Namespace) -> int:
     existing = [merge.Existing(r.rel, r.data) for r in recs.of("incident")]
     taken = [n for r in recs.of("incident") for n in (str(r.data.get("id")), Path(r.rel).stem)]
     plan = merge.plan(existing, incidents, levels, taken)
+    _check_size(len(plan.new) + len(plan.updates), args.file)
     contents = {**_created(recs, plan.new, as_of), **_updated(root, plan.updates)}
     check_writable(root)
     check_before_writing(root, contents, "the imported incidents")
-    _write(root, contents, {n.ident for n in plan.new}, project.slug)
+    created = {n.ident for n in plan.new}
+    _write(root, contents, created, project.slug)
     summary = (
         f"{args.tool} {Path(args.file).name}: {len(plan.new)} new, {len(plan.updates)} updated, "
         f"{plan.unchanged} unchanged" + (f", {plan.skipped} skipped" if plan.skipped else "")
@@ -82,13 +84,32 @@ def run(args: argparse.Namespace) -> int:
         as_of=as_of.isoformat(),
     )
     for rel in contents:
-        say(f"{'created' if Path(rel).stem in {n.ident for n in plan.new} else 'updated'} {rel}")
+        say(f"{'created' if Path(rel).stem in created else 'updated'} {rel}")
     say(summary)
     return EXIT_OK
 
 
+def _check_size(count: int, file: str) -> None:
+    """Refuse (OpsError) before anything is written an import whose run could not be recorded:
+    the evidence lists at most MAX_ARTEFACTS files a run wrote."""
+    from checks.evidence.record import MAX_ARTEFACTS
+
+    if count > MAX_ARTEFACTS:
+        raise OpsError(
+            f"{count:,} incidents to create or update, and one run records at most "
+            f"{MAX_ARTEFACTS:,}: export fewer (a shorter date range, such as one month), import "
+            "that, then the next; nothing written",
+            path=file,
+        )
+
+
 def _created(recs: Any, new: list[Any], as_of: Any) -> dict[str, bytes]:
     from checks import newdoc
+    from checks.rules.records import Records
+
+    # the ids are chosen (merge.plan): no records for newdoc to number against, which would
+    # read every record once per new incident
+    empty = Records(recs.project)
 
     out: dict[str, bytes] = {}
     for entry in new:
@@ -101,7 +122,7 @@ def _created(recs: Any, new: list[Any], as_of: Any) -> dict[str, bytes]:
             started=item.started,
             services=item.services,
         )
-        values = newdoc.values(recs, "incident", opts)
+        values = newdoc.values(empty, "incident", opts)
         values["status"] = item.status
         for key in ("detected", "mitigated", "resolved"):
             if getattr(item, key) is not None:

@@ -4,9 +4,12 @@ Pure: records' data in, a plan out.
 - A record is the tool's incident when its ``external`` names the same system and id.
 - A new incident takes the next free INC-<year of its start>-NNN, in order of start time, so
   that the same file gives the same ids whatever order the tool listed them in.
-- An update sets status and the times the tool knows (detected, mitigated, resolved) and
-  nothing else: never the body, the title, the severity, the commander, the services, nor
-  ``started`` (a person may have set it to when impact truly began, which the tool cannot know).
+- An update sets status and the times the tool knows (detected, mitigated, resolved) that the
+  record does not have yet, and nothing else: never the body, the title, the severity, the
+  commander, the services, nor ``started`` (a person may have set it to when impact truly
+  began, which the tool cannot know). A time the record has stays, whoever set it: a person's
+  correction, or an earlier import from the tool's other format (Opsgenie's API and CSV give
+  different detection times: the first one imported stays, so imports never flip-flop).
 - Status never goes back (resolved to mitigated or open, mitigated to open) unless the tool
   says the incident re-opened: its status is earlier *and* it changed that status after the
   record's resolution (or mitigation). A PagerDuty acknowledgement is no re-opening.
@@ -14,15 +17,17 @@ Pure: records' data in, a plan out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from checks import dates, fill
+from checks import dates
 from checks.errors import OpsError
 from checks.importers.incidents.model import Imported
 
 _RANK = {"open": 0, "mitigated": 1, "resolved": 2}
 TIMES = ("detected", "mitigated", "resolved")
+_NUMBERED = re.compile(r"(.*-)([0-9]+)", re.DOTALL)
 
 
 class Existing(NamedTuple):
@@ -113,14 +118,28 @@ def check_unique(incidents: Sequence[Imported], file: str | None = None) -> None
 
 
 def _number(new: list[New], taken: Sequence[str]) -> list[New]:
-    used = list(taken)
+    """Ids for ``new``, as ``fill.next_id`` gives them one at a time, in one pass over
+    ``taken`` (the highest number after each prefix), not one pass per new incident."""
+    highest = _highest(taken)
     out = []
     for entry in sorted(
         new, key=lambda n: (n.incident.started, n.incident.system, n.incident.ext_id)
     ):
-        ident = fill.next_id(used, f"INC-{entry.incident.started[:4]}-")
-        used.append(ident)
-        out.append(entry._replace(ident=ident))
+        prefix = f"INC-{entry.incident.started[:4]}-"
+        highest[prefix] = highest.get(prefix, 0) + 1
+        out.append(entry._replace(ident=f"{prefix}{highest[prefix]:03d}"))
+    return out
+
+
+def _highest(taken: Sequence[str]) -> dict[str, int]:
+    """The highest number after each ``...-`` prefix of the ids (at most 64 characters, as
+    ``fill.next_id`` reads them)."""
+    out: dict[str, int] = {}
+    for ident in taken:
+        match = _NUMBERED.fullmatch(ident) if len(ident) <= 64 else None
+        if match:
+            prefix, number = match.group(1), int(match.group(2))
+            out[prefix] = max(out.get(prefix, 0), number)
     return out
 
 
@@ -136,7 +155,7 @@ def _update(record: Existing, item: Imported) -> Update:
         changes["status"] = status
     for key in TIMES:
         value = getattr(item, key)
-        if value is not None and not _same(value, data.get(key)):
+        if value is not None and _absent(data.get(key)):
             changes[key] = value
     drop = tuple(
         key
@@ -155,6 +174,6 @@ def _reopened(data: Mapping[str, Any], item: Imported) -> bool:
     return changed is not None and ended is not None and changed > ended
 
 
-def _same(new: str, old: object) -> bool:
-    a, b = dates.parse_instant(new), dates.parse_instant(old)
-    return a is not None and a == b
+def _absent(value: object) -> bool:
+    """A time the record does not have yet: the only kind an import sets."""
+    return value is None or value == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import NamedTuple
 
 from checks import dates
@@ -79,11 +80,26 @@ def instant(value: object, place: Place, *, required: bool = True) -> str | None
 
 
 def text(value: object, place: Place, *, limit: int = MAX_TITLE) -> str:
-    """A title or a name: one line, control characters as spaces, at most ``limit`` long."""
-    if not isinstance(value, str) or not value.strip():
+    """A title or a name: one line, line breaks, tabs and other spaces as one space, at most
+    ``limit`` long. Any other character that does not print (a C1 control such as U+009B, a
+    bidi override such as U+202E, a zero-width space U+200B) is refused at ``place``, as the
+    security importer refuses it: it would hide or reorder what a reader of the record sees."""
+    if not isinstance(value, str):
         raise stop(place, f"{shown(value)} is not a non-empty text")
     line = _SPACE.sub(" ", value).strip()
+    if not line:
+        raise stop(place, f"{shown(value)} is not a non-empty text")
+    if not line.isprintable():
+        raise stop(place, f"{_unprintable(line)}: remove it in the tool, then export again")
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+
+
+def _unprintable(line: str) -> str:
+    """The first character of ``line`` that does not print, named for a message."""
+    char = next(c for c in line if not c.isprintable())
+    name = unicodedata.name(char, "")
+    label = f" ({name})" if name else ""
+    return f"U+{ord(char):04X}{label} is a control, bidi or invisible character"
 
 
 def external_id(value: object, place: Place) -> str:
@@ -97,8 +113,10 @@ def external_id(value: object, place: Place) -> str:
 def url(value: object, place: Place) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not re.fullmatch(
-        r"https?://[^\s\x00-\x1f\x7f]{1,2000}", value
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]{1,2000}", value)
+        or not value.isprintable()
     ):
         raise stop(place, f"{shown(value)} is not an http(s) URL")
     return value

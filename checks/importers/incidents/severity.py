@@ -43,10 +43,12 @@ def severities(
             f"{shown(value)} (first at {item.where}: {item.system} incident {item.ext_id})"
             for value, item in unmapped.items()
         )
-        keys = ", ".join(f"{_key(v)}: {scale[-1] if scale else 'SEV3'}" for v in unmapped)
+        keys = ", ".join(f"{_key(v)}: <level>" for v in unmapped)
+        levels = ", ".join(scale) if scale else "the project's severity_scale"
         raise OpsError(
             f"no severity for {named}: add it to incident_import.severity_map in {config} "
-            f"(such as {{{keys}}}); nothing written",
+            f"as {{{keys}}}, each <level> one of {levels} (the first the most severe); "
+            "nothing written",
             path=file,
         )
     return out
