@@ -201,7 +201,7 @@ def _refused(node: Node) -> YamlProblem:
     )
 
 
-def _check_graph(root: Node) -> None:
+def _check_graph(root: Node, max_nodes: int = MAX_NODES, what: str = "front matter") -> None:
     """Refuse recursive aliases and alias bombs (the builder bounds the depth).
 
     Expanded sizes are memoised per node, so a billion-laughs document costs
@@ -217,10 +217,10 @@ def _check_graph(root: Node) -> None:
             on_path.discard(key)
             children = _children(node)
             size[key] = 1 + sum(size.get(id(c), 1) for c in children)
-            if size[key] > MAX_NODES:
+            if size[key] > max_nodes:
                 raise YamlProblem(
                     node.start_mark.line,
-                    f"front matter expands to more than {MAX_NODES} values through "
+                    f"{what} expands to more than {max_nodes} values through "
                     "aliases (a YAML alias bomb?); write the values out instead",
                 )
             continue
@@ -263,8 +263,11 @@ def _duplicate(node: MappingNode, again: ScalarNode) -> YamlProblem:
     )
 
 
-def load(text: str) -> tuple[Any, Node | None]:
-    """Parse one YAML document; returns (data, composed root node)."""
+def load(
+    text: str, *, max_nodes: int = MAX_NODES, what: str = "front matter"
+) -> tuple[Any, Node | None]:
+    """Parse one YAML document; returns (data, composed root node). ``max_nodes`` bounds what
+    it may expand to through aliases (a lockfile is far larger than a front matter)."""
     loader = Loader(text)
     try:
         try:
@@ -284,7 +287,7 @@ def load(text: str) -> tuple[Any, Node | None]:
         if node is None:
             return None, None
         if "*" in text:  # only aliases can expand or recurse; libyaml bounds plain nesting
-            _check_graph(node)
+            _check_graph(node, max_nodes, what)
         try:
             data = _Builder(loader).build(node)
         except yaml.MarkedYAMLError as e:  # a merge key whose value is not a mapping

@@ -4,6 +4,8 @@ before/after pair, and bad input refused with the place where it stopped matchin
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,98 @@ def test_added_and_removed_packages() -> None:
         Update("npm", "left-pad", "1.3.0", None, "removed"),
         Update("npm", "lodash", None, "4.17.21", "added"),
     ]
+
+
+def _parse_in_child(text: str, name: str) -> str:
+    """``text`` read as ``name`` in a child process, with a generous timeout as a hang guard:
+    what it printed (the pins, or the FormatError's line and message)."""
+    code = (
+        "import sys\n"
+        "from checks import lockfiles\n"
+        f"module = lockfiles.format_for({name!r})\n"
+        "try:\n"
+        "    found = lockfiles.read(module, sys.stdin.buffer.read())\n"
+        "    print(sorted(found))\n"
+        "except lockfiles.FormatError as e:\n"
+        "    print(e.line, e.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=text.encode(),
+        capture_output=True,
+        timeout=120,  # a hang guard, not a timing: linear reading takes well under a second
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    return done.stdout.decode().strip()
+
+
+def test_requirements_lines_of_white_space_are_read_in_one_pass() -> None:
+    # 60,000 spaces with no '#' after them: a regular expression for comments, (^|\s+)#.*$,
+    # tries every start in the run, about 10 seconds a line; 40 such lines, over the guard.
+    lines = [f"pkg{i}==1.0.{i}" + " " * 60_000 + "--hash=sha256:ab\n" for i in range(40)]
+    found = _parse_in_child("".join(lines), "requirements.txt")
+    assert found.startswith("[('pypi', 'pkg0'), ('pypi', 'pkg1'), ")
+
+
+def test_requirements_option_after_white_space_is_found_in_one_pass() -> None:
+    # The same for options, \s+--?[A-Za-z].*$: spaces, then a word that is no option.
+    lines = [f"pkg{i}==1.0.{i}" + " " * 60_000 + "; python_version>'3'\n" for i in range(40)]
+    assert _parse_in_child("".join(lines), "requirements.txt").startswith("[('pypi', 'pkg0')")
+
+
+def test_requirements_continued_lines_are_capped() -> None:
+    # 100,000 continuation lines: one logical line of 300,000 characters, refused at its start.
+    text = "flask==2.0.0\n" + "  \\\n" * 100_000 + "idna==3.7\n"
+    assert _parse_in_child(text, "requirements.txt") == (
+        "2 a line longer than 64 KiB (with the lines continued from it by a trailing \\); "
+        "pip-compile writes none: is this a requirements file?"
+    )
+
+
+def test_requirements_one_long_line_is_refused_at_its_line() -> None:
+    module = lockfiles.format_for("requirements.txt")
+    assert module is not None
+    data = b"idna==3.7\n# comment\nflask==2.0.0 # " + b"x" * 70_000 + b"\n"
+    with pytest.raises(lockfiles.FormatError) as caught:
+        lockfiles.read(module, data)
+    assert caught.value.line == 3
+    assert caught.value.message.startswith("a line longer than 64 KiB")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param("flask==2.0.0  # via app", [("flask", "2.0.0")], id="comment"),
+        pytest.param("flask==2.0.0#egg", None, id="hash-sign-in-a-word-is-no-comment"),
+        pytest.param("flask==2.0.0 \t--hash=sha256:ab", [("flask", "2.0.0")], id="hash"),
+        pytest.param("typing-extensions==4.0 -C x", [("typing-extensions", "4.0")], id="-C"),
+        pytest.param("# only a comment", [], id="comment-line"),
+    ],
+)
+def test_requirements_comments_and_options_as_pip_reads_them(
+    line: str, expected: list[tuple[str, str]] | None
+) -> None:
+    from checks.lockfiles import requirements
+
+    if expected is None:
+        with pytest.raises(lockfiles.FormatError, match="not a requirement"):
+            requirements.parse(line + "\n")
+    else:
+        assert requirements.parse(line + "\n") == expected
+
+
+def test_a_large_pnpm_lockfile_with_a_star_is_read() -> None:
+    """A '*' (workspace:*) makes yamlload look for alias bombs: a lockfile has its own bound."""
+    parts = [
+        "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      app:\n"
+        "        specifier: workspace:*\n        version: link:app\n\npackages:\n"
+    ]
+    parts += [
+        f"  p{i}@1.0.{i}:\n    resolution: {{integrity: sha512-{i}}}\n" for i in range(12_000)
+    ]
+    parts += ["snapshots:\n"]
+    parts += [f"  p{i}@1.0.{i}:\n    dependencies:\n      d: 1.0.0\n" for i in range(12_000)]
+    module = lockfiles.format_for("pnpm-lock.yaml")
+    assert module is not None
+    assert len(lockfiles.read(module, "".join(parts).encode())) == 12_000

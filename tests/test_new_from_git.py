@@ -3,14 +3,20 @@ the commit that made it; a bad range or a broken lockfile writes nothing."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
+import weakref
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
 from casetree import DATA, snapshot
 
+from checks import lockfiles
+from checks.lockfiles import cargo
+from checks.lockfiles import git as from_git
 from checks.main import main
 
 BASE = DATA / "validate" / "_base"
@@ -207,3 +213,126 @@ def test_outside_a_git_repository(
     code, _, err = new_log(capsys, "a..b")
     assert code == 2
     assert err.endswith("is not a git repository; --from-git needs one\n")
+
+
+def test_only_the_last_reading_of_each_lockfile_is_kept(
+    repo: tuple[Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Eight more commits, each pinning one more package in requirements.txt: were every
+    # reading kept, they would all be alive when the last is read.
+    root, (a, _, _) = repo
+    pins = (LOCKS / "requirements/after/requirements.txt").read_bytes()
+    for i in range(8):
+        pins += f"extra{i}==1.0.0\n".encode()
+        commit(root, f"D{i}", {"requirements.txt": pins})
+
+    class Reading(dict[tuple[str, str], frozenset[str]]):
+        pass  # a dict that weak references can follow
+
+    real = lockfiles.read
+    made: list[weakref.ref[Reading]] = []
+    alive: list[int] = []
+
+    def read(module: ModuleType, data: bytes) -> lockfiles.Versions:
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in made))
+        found = Reading(real(module, data))
+        made.append(weakref.ref(found))
+        return found
+
+    monkeypatch.setattr(lockfiles, "read", read)
+    assert new_log(capsys, f"{a}..HEAD")[0] == 0
+    assert len(made) == 4 + 2 + 8  # B: two files before and after, C: one, D0-D7: the after
+    assert max(alive) <= 3  # one per lockfile path: requirements, package-lock, Cargo
+
+
+def _sizes(*paths: str) -> int:
+    return sum((LOCKS / p).stat().st_size for p in paths)
+
+
+def test_a_range_over_the_read_bound_is_split_before_the_commit_that_went_over(
+    repo: tuple[Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, (a, _, c) = repo
+    read_in_b = _sizes(
+        "requirements/before/requirements.txt",
+        "requirements/after/requirements.txt",
+        "npm/before/package-lock.json",
+        "npm/after/package-lock.json",
+    )
+    monkeypatch.setattr(from_git, "MAX_READ", read_in_b)  # C's Cargo.lock goes over
+    before = snapshot(root)
+    code, out, err = new_log(capsys, f"{a[:10]}..main")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ops: error: --from-git {a[:10]}..main: its lockfiles add up to more than {read_in_b:,} "
+        f"bytes to read (reached at Cargo.lock in commit {c[:12]}): too much for one log; split it "
+        f"before commit {c[:12]}: {a[:10]}..{c[:12]}~1 and {c[:12]}~1..main\n"
+    )
+    assert snapshot(root) == before
+
+
+def test_a_commit_alone_over_the_read_bound_is_skipped_by_starting_after_it(
+    repo: tuple[Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, (a, b, _) = repo
+    monkeypatch.setattr(from_git, "MAX_READ", 100)
+    code, _, err = new_log(capsys, f"{a}..main")
+    assert code == 2
+    assert err == (
+        f"ops: error: --from-git {a}..main: its lockfiles add up to more than 100 bytes to "
+        f"read (reached at requirements.txt in commit {b[:12]}): too much for one log; commit "
+        f"{b[:12]} alone is over: start the range after it ({b[:12]}..main) and say in the "
+        "log's Summary what that commit brought in\n"
+    )
+
+
+def test_too_many_updates_split_before_the_commit_that_went_over(
+    repo: tuple[Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, (a, _, c) = repo
+    monkeypatch.setattr(from_git, "MAX_UPDATES", 11)  # B has 10, C 2 more
+    before = snapshot(root)
+    code, out, err = new_log(capsys, f"{a}..main")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ops: error: --from-git {a}..main holds more than 11 dependency updates: too many to "
+        f"review in one log; split it before commit {c[:12]}: {a}..{c[:12]}~1 and "
+        f"{c[:12]}~1..main\n"
+    )
+    assert snapshot(root) == before
+
+
+def test_a_lockfile_added_whole_names_its_commit_and_a_range_after_it(
+    repo: tuple[Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = repo
+    added = commit(root, "D", {"app/Cargo.lock": LOCKS / "cargo/after/Cargo.lock"})
+    commit(root, "E", {"app/Cargo.lock": LOCKS / "cargo/before/Cargo.lock"})
+    locked = lockfiles.read(cargo, (LOCKS / "cargo/after/Cargo.lock").read_bytes())
+    count = sum(len(versions) for versions in locked.values())  # each one added
+    monkeypatch.setattr(from_git, "MAX_UPDATES", count - 1)
+    code, _, err = new_log(capsys, f"{git_rev(root, 'HEAD~2')}..HEAD")
+    assert code == 2
+    assert err == (
+        f"ops: error: --from-git {git_rev(root, 'HEAD~2')}..HEAD holds more than {count - 1} "
+        f"dependency updates ({count} in app/Cargo.lock: a lockfile added whole?): too many "
+        f"to review in one log; commit {added[:12]} alone is over: start the range after it "
+        f"({added[:12]}..HEAD) and say in the log's Summary what that commit brought in\n"
+    )
+    # the way out it names works: the commits after it make a log
+    assert new_log(capsys, f"{added[:12]}..HEAD")[0] == 0
+
+
+def git_rev(root: Path, rev: str) -> str:
+    return git(root, "rev-parse", "--short=12", rev)

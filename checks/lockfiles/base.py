@@ -41,13 +41,6 @@ def toml_error(error: ValueError, source: str) -> FormatError:
     return FormatError(f"invalid TOML ({_TOML_LINE.sub('', message).strip()})", line)
 
 
-def yaml_error(error: Exception) -> FormatError:
-    """PyYAML's error as a FormatError at its line."""
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return FormatError(f"invalid YAML ({problem})", mark.line + 1 if mark else None)
-
-
 def text(value: object, where: str) -> str:
     """``value`` when it is a non-empty one-line string, FormatError naming ``where`` if not."""
     if not isinstance(value, str) or not value or "\n" in value or len(value) > 500:
@@ -78,16 +71,26 @@ def json_document(text_: str) -> object:
 
 
 def yaml_document(text_: str) -> object:
-    """YAML through PyYAML's safe loader (the C one where available), FormatError at its line."""
-    import yaml
+    """YAML read by :mod:`checks.yamlload`, the project's one YAML reader (the C safe loader,
+    with its bounds on nesting and aliases, duplicate keys refused), FormatError at its line."""
+    from checks import yamlload
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text_, Loader=loader)  # a safe loader, C or Python
-    except yaml.YAMLError as e:
-        raise yaml_error(e) from None
-    except RecursionError:
-        raise FormatError("invalid YAML (nested too deeply)") from None
+        # what it may expand to through aliases: as many values as a document of its size can
+        # hold written out (a pnpm lockfile of 10,000 packages, ~1 MB, has ~300,000); a bomb
+        # expands far beyond its size
+        bound = max(yamlload.MAX_NODES, len(text_) // 2)
+        data, _ = yamlload.load(text_, max_nodes=bound, what="a lockfile")
+    except yamlload.YamlProblem as e:
+        raise FormatError(f"invalid YAML ({_yaml_reason(e.text(1))})", e.line + 1) from None
+    return data
+
+
+def _yaml_reason(message: str) -> str:
+    """yamlload's message, worded for a lockfile (it is written for front matter)."""
+    for prefix in ("YAML syntax error: ", "YAML error: "):
+        message = message.removeprefix(prefix)
+    return message.replace("front matter", "a lockfile")
 
 
 def toml_document(text_: str) -> dict[str, object]:

@@ -8,8 +8,6 @@ the file is not a lockfile: it is refused rather than read as an unknown version
 
 from __future__ import annotations
 
-import re
-
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -18,31 +16,62 @@ from checks.lockfiles.base import FormatError
 EXPECTED = "a pip-compile requirements file (name==version pins)"
 ECOSYSTEM = "pypi"
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")  # --hash=..., after the requirement
+MAX_LINE = 64 * 1024  # characters in one logical line; pip-compile's longest are a few KiB
 _EDITABLE = ("-e", "--editable")  # the project itself or a checkout: no released version
 
 
 def parse(text: str) -> list[tuple[str, str]]:
     pins: list[tuple[str, str]] = []
     for line, logical in _logical_lines(text):
-        requirement = _COMMENT.sub("", logical).strip()
+        requirement = _without_comment(logical).strip()
         if not requirement:
             continue
         if requirement.startswith("-"):  # pip options: -r, -c, --index-url, -e ...
             continue
-        pins.append(_pin(_OPTIONS.sub("", requirement), line))
+        pins.append(_pin(_without_options(requirement), line))
     return pins
 
 
+def _without_comment(line: str) -> str:
+    """``line`` up to its comment: a ``#`` at the start or after white space, as pip reads it.
+    (str methods, not a regular expression: one pass, whatever the line holds.)"""
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return line if at < 0 else line[:at]
+
+
+def _without_options(requirement: str) -> str:
+    """``requirement`` up to its first option (``--hash=...``): white space, then ``-`` or
+    ``--`` and a letter."""
+    at = requirement.find("-")
+    while at >= 0:
+        if at > 0 and requirement[at - 1].isspace():
+            rest = requirement[at + 1 : at + 3]
+            flag = rest[1:2] if rest.startswith("-") else rest[:1]
+            if flag.isascii() and flag.isalpha():
+                return requirement[:at].rstrip()
+        at = requirement.find("-", at + 1)
+    return requirement
+
+
 def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """(first line number, text) of each line, continuation lines (``\\``) joined."""
+    """(first line number, text) of each line, continuation lines (``\\``) joined; a line
+    longer than ``MAX_LINE``, joined or not, is refused at the line where it starts."""
     out: list[tuple[int, str]] = []
     pending: list[str] = []
+    length = 0  # of the pending parts, with the spaces that will join them
     start = 1
     for number, raw in enumerate(text.splitlines(), 1):
         if not pending:
-            start = number
+            start, length = number, 0
+        length += len(raw) + 1
+        if length > MAX_LINE:
+            raise FormatError(
+                f"a line longer than {MAX_LINE // 1024} KiB (with the lines continued from it "
+                "by a trailing \\); pip-compile writes none: is this a requirements file?",
+                start,
+            )
         if raw.endswith("\\") and not raw.lstrip().startswith("#"):
             pending.append(raw[:-1])
             continue
