@@ -1,66 +1,23 @@
 """Read a JSON report as a stream (ijson): only the parts a tool's importer asks for are built,
 one at a time, so a 100 MB report never sits in memory whole. Syntax errors and truncation
-become :class:`FormatProblem` with the line where the file stopped being JSON."""
+become :class:`FormatProblem` with the line where the file stopped being JSON. The reading,
+its bounds and the placing of errors are :mod:`checks.importers.jsonevents`'s."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 import ijson  # type: ignore[import-untyped]
 
+from checks.importers.jsonevents import CHUNK, MAX_TOKEN, Counting, JsonProblem, events
 from checks.importers.security.model import FormatProblem, JsonPath
 
 ITEM = 0  # in a pattern: any array index
 ANY = "*"  # in a pattern: any key of an object
 Pattern = tuple[str | int, ...]
-CHUNK = 64 * 1024
 MAX_DEPTH = 64  # no scanner report nests deeper; deeper is refused, even where it is skipped
-MAX_TOKEN = 1024 * 1024  # the longest string or number read, in bytes
 MAX_VALUE = 16 * 1024 * 1024  # the most text one built value (one advisory) may span
-
-
-class _Counting:
-    """A binary reader that remembers what it has handed out, to place a syntax error."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.lines = 0  # newlines before the last chunk
-        self.last = b""
-        self.started = False
-        self.total = 0  # bytes handed out
-        self.quiet = 0  # bytes handed out since the parser last gave an event
-
-    def read(self, size: int = -1) -> bytes:
-        if size == 0:  # ijson asks for nothing to learn whether the stream gives bytes
-            return b""
-        self.lines += self.last.count(b"\n")
-        chunk = self.raw.read(size if 0 < size <= CHUNK else CHUNK)
-        if self.started is False:
-            self.started = True
-            _not_utf16(chunk)
-            chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM, as some editors save
-        self.last = chunk
-        self.total += len(chunk)
-        self.quiet += len(chunk)
-        if self.quiet > MAX_TOKEN + CHUNK:  # inside one string or number all that time
-            raise FormatProblem(_too_long(), line=self.lines + 1)
-        return chunk
-
-    def line_of(self, message: str) -> int:
-        """The line of the error yajl shows in ``message``: its context (the text before the
-        error, whitespace as spaces) found in the last chunk; else the chunk's last line."""
-        lines = message.split("\n")
-        chunk = self.last.decode("utf-8", "replace")
-        if len(lines) >= 3 and "^" in lines[2]:
-            caret = lines[2].index("^")
-            before = lines[1][:caret].lstrip()
-            flat = re.sub(r"[\n\r\t]", " ", chunk)
-            at = flat.rfind(before) if before else -1
-            if at >= 0:
-                return self.lines + chunk.count("\n", 0, at + len(before)) + 1
-        return self.lines + chunk.count("\n") + 1
 
 
 def _matches(pattern: Pattern, path: list[str | int]) -> bool:
@@ -92,13 +49,6 @@ def _check_shape(event: str, allowed: tuple[str, ...], path: JsonPath) -> None:
         raise FormatProblem(f"expected {want}, found {_SHAPE_NAMES.get(event, event)}", path)
 
 
-def _not_utf16(chunk: bytes) -> None:
-    """A report saved as UTF-16 (PowerShell's ``>`` does that) is refused by name, not with
-    the bytes the JSON parser stumbled on."""
-    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:4]:
-        raise FormatProblem("the file is not UTF-8 (UTF-16?); save the report as UTF-8", line=1)
-
-
 def _too_long() -> str:
     return (
         f"a string or number longer than {MAX_TOKEN:,} bytes; no scanner report has one "
@@ -106,25 +56,24 @@ def _too_long() -> str:
     )
 
 
-def _events(reader: _Counting) -> Iterator[tuple[str, Any]]:
-    """The parser's events (no prefixes: building one per event costs memory by depth),
-    nesting and token length bounded."""
-    depth = 0
-    for event, value in ijson.basic_parse(reader, use_float=True):
-        reader.quiet = 0
-        if event in ("start_map", "start_array"):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise FormatProblem(
-                    f"the JSON nests more than {MAX_DEPTH} levels deep (here or in the lines "
-                    "just after); no scanner report does (is this the tool's report?)",
-                    line=reader.lines + 1,
-                )
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-        elif event in ("string", "map_key") and len(value) > MAX_TOKEN:
-            raise FormatProblem(_too_long(), line=reader.lines + 1)
-        yield event, value
+def _problem(problem: JsonProblem) -> FormatProblem:
+    """The shared reader's problem, in a scanner report's words."""
+    if problem.kind == "utf16":
+        message = "the file is not UTF-8 (UTF-16?); save the report as UTF-8"
+    elif problem.kind == "token":
+        message = _too_long()
+    elif problem.kind == "depth":
+        message = (
+            f"the JSON nests more than {MAX_DEPTH} levels deep (here or in the lines just "
+            "after); no scanner report does (is this the tool's report?)"
+        )
+    elif problem.kind == "truncated":
+        message = "the file ends before its JSON does: it is truncated (or still being written)"
+    elif problem.kind == "not-utf8":
+        message = "not UTF-8 text, expected JSON"
+    else:
+        message = problem.message  # not valid JSON (the parser's first line)
+    return FormatProblem(message, line=problem.line)
 
 
 def scan(
@@ -139,14 +88,14 @@ def scan(
     ``root``: the type the document must be (dict or list). Bounded: nesting (MAX_DEPTH),
     one string or number (MAX_TOKEN), one built value (MAX_VALUE)."""
     shapes = shapes or {}
-    reader = _Counting(raw)
+    reader = Counting(raw)
     patterns = (*build, *shapes)
     lengths = {len(p) for p in patterns}
     path: list[str | int] = []
     kinds: list[bool] = []  # per open container: True for an array
-    events = _events(reader)
+    stream = events(reader, MAX_DEPTH)
     try:
-        first = next(events, None)
+        first = next(stream, None)
         if first is None:
             raise FormatProblem("the file is empty, expected JSON", line=1)
         want = "start_map" if root is dict else "start_array"
@@ -156,7 +105,7 @@ def scan(
             raise FormatProblem(f"the report is {found}, expected {expected}", ())
         kinds.append(first[0] == "start_array")
         path.append(-1 if kinds[-1] else "")
-        for event, value in events:
+        for event, value in stream:
             if event == "map_key":
                 path[-1] = value
                 continue
@@ -173,7 +122,7 @@ def scan(
                     yield hit, tuple(path), SEEN
                 elif hit is not None:
                     where = tuple(path)
-                    yield hit, where, _build(events, event, value, reader, where)
+                    yield hit, where, _build(stream, event, value, reader, where)
                     continue
             if event == "start_map":
                 kinds.append(False)
@@ -181,24 +130,12 @@ def scan(
             elif event == "start_array":
                 kinds.append(True)
                 path.append(-1)
-    except ijson.IncompleteJSONError as e:
-        message = str(e)
-        if "premature EOF" in message:
-            line = reader.lines + reader.last.count(b"\n") + 1
-            raise FormatProblem(
-                "the file ends before its JSON does: it is truncated (or still being written)",
-                line=line,
-            ) from None
-        first_line = message.split("\n", 1)[0]
-        raise FormatProblem(
-            f"not valid JSON ({first_line})", line=reader.line_of(message)
-        ) from None
-    except UnicodeDecodeError:
-        raise FormatProblem("not UTF-8 text, expected JSON", line=reader.lines + 1) from None
+    except JsonProblem as problem:
+        raise _problem(problem) from None
 
 
 def _build(
-    events: Iterator[tuple[str, Any]], event: str, value: Any, reader: _Counting, path: JsonPath
+    events: Iterator[tuple[str, Any]], event: str, value: Any, reader: Counting, path: JsonPath
 ) -> Any:
     """The value that starts with ``event``, built from the events that follow."""
     if event not in ("start_map", "start_array"):
