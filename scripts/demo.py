@@ -151,32 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     step("7. The nightly scanner and the incident tool feed the records (ops import)")
     data = REPO / "scripts" / "demo_data"
-    ops(
-        "import",
-        "security",
-        "--project",
-        PROJECT,
-        "--from",
-        "trivy",
-        "--date",
-        AS_OF,
-        "--as-of",
-        AS_OF,
-        str(data / "trivy-checkout-api.json"),
-    )
-    ops(
-        "import",
-        "security",
-        "--project",
-        PROJECT,
-        "--from",
-        "trivy",
-        "--date",
-        AS_OF,
-        "--as-of",
-        AS_OF,
-        str(data / "trivy-checkout-api.json"),
-    )  # again: nothing changes
+    scan = str(data / "trivy-checkout-api.json")
+    imported = ("import", "security", "--project", PROJECT, "--from", "trivy")
+    ops(*imported, "--date", AS_OF, "--as-of", AS_OF, scan)
+    ops(*imported, "--date", AS_OF, "--as-of", AS_OF, scan)  # again: nothing changes
     ops(
         "import",
         "incidents",

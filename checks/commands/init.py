@@ -186,16 +186,37 @@ def _check_top_level(root: Path) -> None:
         )
 
 
-def _note_hooks(root: Path) -> None:
-    """An existing .pre-commit-config.yaml is the team's: say which of our hooks it lacks."""
+def _kept_text(root: Path, name: str) -> str:
+    """The text of a file ops init kept (the team's own), or "" when it cannot be read."""
     from checks import document
     from checks.document import DocumentError
     from checks.paths import writable
 
     try:
-        text = document.read_text(writable(root, ".pre-commit-config.yaml"))
+        return document.read_text(writable(root, name))
     except (DocumentError, OSError):
-        text = ""
+        return ""
+
+
+def _note_attributes(root: Path, attributes: str) -> None:
+    """An existing .gitattributes is the team's: say which of our lines it lacks."""
+    have = _kept_text(root, ".gitattributes").splitlines()
+    missing = [
+        line
+        for line in attributes.splitlines()
+        if line and not line.startswith("#") and line not in have
+    ]
+    if missing:
+        say(
+            f"note: add {' and '.join(missing)} to .gitattributes, so that git never "
+            "converts the line endings the evidence hashes",
+            sys.stderr,
+        )
+
+
+def _note_hooks(root: Path) -> None:
+    """An existing .pre-commit-config.yaml is the team's: say which of our hooks it lacks."""
+    text = _kept_text(root, ".pre-commit-config.yaml")
     ids = re.findall(r"id: (ops-[a-z-]+)", (SCAFFOLD / "pre-commit-config.yaml").read_text())
     missing = [hook for hook in ids if hook not in text]
     if missing:
@@ -207,8 +228,7 @@ def _note_hooks(root: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, dates, document
-    from checks.document import DocumentError
+    from checks import atomic, dates
     from checks.evidence.files import RUN_LOG
     from checks.evidence.pending import rel_of
     from checks.evidence.record import check_writable, record
@@ -266,21 +286,7 @@ def run(args: argparse.Namespace) -> int:
     if ".pre-commit-config.yaml" in kept:
         _note_hooks(root)
     if ".gitattributes" in kept:
-        try:
-            have = document.read_text(writable(root, ".gitattributes")).splitlines()
-        except (DocumentError, OSError):
-            have = []
-        missing = [
-            line
-            for line in attributes.splitlines()
-            if line and not line.startswith("#") and line not in have
-        ]
-        if missing:
-            say(
-                f"note: add {' and '.join(missing)} to .gitattributes, so that git never "
-                "converts the line endings the evidence hashes",
-                sys.stderr,
-            )
+        _note_attributes(root, attributes)
     if todo:
         # the run waits in pending/ like every run: the default branch folds it (the evidence
         # workflow after the merge, or ops evidence fold), so this change only adds files
