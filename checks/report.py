@@ -1,4 +1,5 @@
-"""Reporters: findings as text for people, JSON for machines, Markdown for job summaries."""
+"""Reporters: findings as text for people, JSON for machines, Markdown for job summaries,
+GitHub workflow commands and SARIF (checks/reporters/)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from checks.findings import Finding, counted, printable, sort_key
-
-FORMATS = ("text", "json", "markdown")
 
 
 def use_color(stream: TextIO) -> bool:
@@ -94,8 +93,26 @@ def write_markdown(findings: Sequence[Finding], stream: TextIO, checked: int, no
 
 
 def write(
-    findings: Sequence[Finding], stream: TextIO, fmt: str, *, checked: int, noun: str = "document"
+    findings: Sequence[Finding],
+    stream: TextIO,
+    fmt: str,
+    *,
+    checked: int,
+    noun: str = "document",
+    prefix: str = "",
+    command: str = "ops",
 ) -> None:
-    {"text": write_text, "json": write_json, "markdown": write_markdown}[fmt](
-        findings, stream, checked, noun
-    )
+    """``findings`` in format ``fmt``; ``prefix`` is where --root is in the repository (the
+    paths of annotations and SARIF), ``command`` what SARIF says ran."""
+    if fmt == "github":
+        from checks.reporters import github
+
+        github.write(findings, stream, count_line(findings, checked, noun), prefix=prefix)
+    elif fmt == "sarif":
+        from checks.reporters import sarif
+
+        sarif.write(findings, stream, prefix=prefix, command=command)
+    else:
+        {"text": write_text, "json": write_json, "markdown": write_markdown}[fmt](
+            findings, stream, checked, noun
+        )

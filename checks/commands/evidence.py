@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from checks import outputs
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.evidence.files import MANIFEST, RUN_LOG, VALIDATION_MD
 from checks.kinds import is_slug
-from checks.report import FORMATS, say, write
+from checks.report import say, write
 
 # The evidence modules validate run.log entries with jsonschema: imported only when they run,
 # so that other commands (the pre-commit hooks) start fast.
@@ -46,7 +47,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="REF",
         help="judge the change since the merge base with REF (a pull request's base, HEAD)",
     )
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    outputs.add_options(p)
 
     p = sub.add_parser("record", help="record manual evidence: one run.log line")
     p.add_argument("--project", required=True, metavar="P", help="the project's slug")
@@ -89,7 +90,20 @@ def _run_verify(root: Path, args: argparse.Namespace) -> int:
 
     findings = verify(root, args.base)
     runs = len(pending.scan(root)[0])
-    write(findings, sys.stdout, args.format, checked=CHECKED + runs, noun=NOUN)
+    prefix = outputs.prefix_for(root, args.format, args.report)
+
+    def render(fmt: str, stream: TextIO) -> None:
+        write(
+            findings,
+            stream,
+            fmt,
+            checked=CHECKED + runs,
+            noun=NOUN,
+            prefix=prefix,
+            command="ops evidence verify",
+        )
+
+    outputs.emit(render, args.format, args.report, sys.stdout)
     return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from checks import outputs
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.findings import Finding, counted, sort_key
@@ -30,7 +31,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     add_as_of(parser, "judge as of this date")
     scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--project", metavar="P", help="one project (default: every project)")
+    scope.add_argument(
+        "--project",
+        metavar="P",
+        action="append",
+        help="a project to judge (repeatable; default: every project)",
+    )
     scope.add_argument(
         "--changed-from",
         metavar="REF",
@@ -45,13 +51,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    outputs.add_options(parser)
 
 
 REPOSITORY, TEMPLATES = "(repository)", "(templates)"
 
 
-def _selection(root: Path, wanted: str | None) -> tuple[Tree, Selection]:
+def _selection(root: Path, wanted: list[str] | None) -> tuple[Tree, Selection]:
     """The scan of what the gate judges (once: validate and the rules share it)."""
     from checks import tree
     from checks.project import check_slug
@@ -60,11 +66,12 @@ def _selection(root: Path, wanted: str | None) -> tuple[Tree, Selection]:
     if not root.is_dir():
         raise OpsError(f"--root {root}: not a directory")
     if wanted is not None:
-        slug = check_slug(wanted)
-        if tree.entry_type(str(root / "ops" / slug)) is None:
-            raise OpsError(f"no project '{slug}': ops/{slug}/ does not exist")
-        found = tree.scan_project(root, slug)
-        return found, engine.projects(root, [slug])
+        slugs = sorted({check_slug(name) for name in wanted})
+        for slug in slugs:
+            if tree.entry_type(str(root / "ops" / slug)) is None:
+                raise OpsError(f"no project '{slug}': ops/{slug}/ does not exist")
+        found = tree.scan_project(root, slugs[0]) if len(slugs) == 1 else tree.scan(root)
+        return found, engine.projects(root, slugs)
     found = tree.scan(root)
     if not found.projects and not found.problems:
         raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
@@ -83,8 +90,19 @@ def _group(findings: list[Finding], slugs: list[str]) -> dict[str, list[Finding]
             name = parts[1]
         else:
             name = TEMPLATES if parts[0] == tree.templates_folder() else REPOSITORY
-        out.setdefault(name, []).append(finding._replace(rule="valid"))
+        out.setdefault(name, []).append(finding)
     return out
+
+
+def _as_valid(
+    results: dict[str, list[Finding]], validated: set[Finding]
+) -> dict[str, list[Finding]]:
+    """The findings as the gate shows them to people: validate's under the gate's rule
+    ``valid`` (annotations and SARIF keep the rule validate named)."""
+    return {
+        name: [f._replace(rule="valid") if f in validated else f for f in found]
+        for name, found in results.items()
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,14 +120,14 @@ def run(args: argparse.Namespace) -> int:
             selection = engine.projects(root, slugs)
     else:
         found, selection = _selection(root, args.project)
-        slugs = sorted(found.projects) if args.project is None else [args.project]
+        slugs = sorted(found.projects) if args.project is None else sorted(set(args.project))
     checked = engine.check(
         root,
         selection._replace(judge=frozenset(slugs)),
         judge=as_of,
         use_cache=not args.no_cache,
     )
-    results = _group(checked.findings, slugs)
+    results = _group(checked.findings, slugs)  # under the rules validate named
     for slug in slugs:
         judged = checked.judged.get(slug, [])
         unjudged = len(judged) == 1 and judged[0].rule == "valid"
@@ -121,7 +139,13 @@ def run(args: argparse.Namespace) -> int:
     evidence = [f._replace(rule="evidence") for f in verify(root, args.base, coverage="none")]
     if evidence:
         results[EVIDENCE] = evidence
-    write(results, as_of, args.format, sys.stdout)
+    prefix = outputs.prefix_for(root, args.format, args.report)
+    validated = set(checked.findings)
+
+    def render(fmt: str, stream: TextIO) -> None:
+        write(results, as_of, fmt, stream, validated=validated, prefix=prefix)
+
+    outputs.emit(render, args.format, args.report, sys.stdout)
     failed = any(f.severity == "error" for found in results.values() for f in found)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -173,7 +197,29 @@ def summary(results: dict[str, list[Finding]], as_of: dt.date) -> str:
     )
 
 
-def write(results: dict[str, list[Finding]], as_of: dt.date, fmt: str, out: TextIO) -> None:
+def write(
+    results: dict[str, list[Finding]],
+    as_of: dt.date,
+    fmt: str,
+    out: TextIO,
+    *,
+    validated: set[Finding] | None = None,
+    prefix: str = "",
+) -> None:
+    """The gate's verdict in ``fmt``; ``validated`` are the findings validate made (shown under
+    the rule ``valid``), ``prefix`` where --root is in the repository."""
+    everything = [f for found in results.values() for f in found]
+    if fmt == "github":
+        from checks.reporters import github
+
+        github.write(everything, out, summary(results, as_of), prefix=prefix)
+        return
+    if fmt == "sarif":
+        from checks.reporters import sarif
+
+        sarif.write(everything, out, prefix=prefix, command="ops gate")
+        return
+    results = _as_valid(results, validated or set())
     if fmt == "json":
         errors, warnings = counts(results)
         doc = {

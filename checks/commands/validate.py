@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from checks import outputs
 from checks.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from checks.report import write
 
@@ -18,12 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Exit 0 when valid, 1 when a document is invalid, 2 for usage or input errors.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="text for people, json for machines, markdown for a job summary",
-    )
+    outputs.add_options(parser)
     parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )
@@ -32,8 +29,21 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from checks.validation.engine import validate
 
-    result = validate(Path(args.root), args.paths, use_cache=not args.no_cache)
-    write(result.findings, sys.stdout, args.format, checked=result.checked)
+    root = Path(args.root)
+    result = validate(root, args.paths, use_cache=not args.no_cache)
+    prefix = outputs.prefix_for(root, args.format, args.report)
+
+    def render(fmt: str, stream: TextIO) -> None:
+        write(
+            result.findings,
+            stream,
+            fmt,
+            checked=result.checked,
+            prefix=prefix,
+            command="ops validate",
+        )
+
+    outputs.emit(render, args.format, args.report, sys.stdout)
     if any(f.rule == "input" for f in result.findings):
         return EXIT_USAGE
     if any(f.severity == "error" for f in result.findings):

@@ -1,0 +1,117 @@
+"""The output options the checking commands share: ``--format`` for what is printed, and
+``--report FORMAT:PATH`` (repeatable) for more reports of the same run written to files, so
+that one run of the gate gives the annotations, the job summary, the JSON for the pull-request
+comment and the SARIF for code scanning.
+
+A report file is written whole or not at all (checks.atomic), after the checks and before
+anything is printed: a path that cannot be written is an error (exit 2) that names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from checks.errors import OpsError
+
+FORMATS = ("text", "json", "markdown", "github", "sarif")
+HELP = (
+    "text for people, json for machines, markdown for a job summary, github for annotations "
+    "on a pull request's lines (GitHub workflow commands), sarif for code scanning (SARIF 2.1.0)"
+)
+
+
+class Report(NamedTuple):
+    fmt: str
+    path: str
+
+
+def report(value: str) -> Report:
+    """``FORMAT:PATH``, as argparse reads ``--report``."""
+    fmt, sep, path = value.partition(":")
+    if not sep or fmt not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not FORMAT:PATH with FORMAT one of {', '.join(FORMATS)} "
+            "(for example sarif:ops.sarif)"
+        )
+    return Report(fmt, path)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text", help=HELP)
+    parser.add_argument(
+        "--report",
+        type=report,
+        action="append",
+        default=[],
+        metavar="FORMAT:PATH",
+        help="also write the findings in FORMAT to PATH (repeatable; the file is replaced whole)",
+    )
+
+
+def repository_prefix(root: Path) -> str:
+    """Where ``root`` is inside its git checkout (``sub/`` for ``--root sub``; empty at the top
+    or outside git): annotations and SARIF name files as the repository does."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-prefix"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    if done.returncode != 0:
+        return ""
+    return done.stdout.decode("utf-8", "surrogateescape").strip("\n")
+
+
+def prefix_for(root: Path, fmt: str, reports: Sequence[Report]) -> str:
+    """The repository prefix when a format that names files as the repository does is asked
+    for (one git call); empty otherwise."""
+    if any(f in ("github", "sarif") for f in [fmt, *(r.fmt for r in reports)]):
+        return repository_prefix(root)
+    return ""
+
+
+def emit(
+    render: Callable[[str, TextIO], None], fmt: str, reports: Sequence[Report], out: TextIO
+) -> None:
+    """Write every ``--report`` file, then print ``--format``: ``render(fmt, stream)`` writes
+    one format to a stream."""
+    from checks import atomic
+
+    for wanted in reports:
+        buffer = io.StringIO()
+        render(wanted.fmt, buffer)
+        target = Path(wanted.path)
+        try:
+            _writable(target)
+            atomic.write_bytes(target, buffer.getvalue().encode("utf-8", "surrogateescape"))
+        except OSError as e:
+            raise OpsError(
+                f"--report {wanted.fmt}:{wanted.path}: cannot write it ({e.strerror}); check "
+                "that its folder can be written and that the path is a file"
+            ) from None
+    render(fmt, out)
+
+
+def _writable(target: Path) -> None:
+    """OSError unless ``target`` is a regular file, a link (replaced, never followed) or
+    nothing, in a folder (or where one can be made)."""
+    import errno
+    import os
+    import stat
+
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise OSError(errno.ENOTDIR, "Not a directory") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OSError(errno.EISDIR, "not a regular file")

@@ -1,0 +1,1 @@
+"""Reporters for CI systems: GitHub workflow commands and SARIF."""
