@@ -25,6 +25,7 @@ COMMANDS = {
     "retros": "checks.commands.retros",
     "followups": "checks.commands.followups",
     "import": "checks.commands.import_",
+    "pr-comment": "checks.commands.pr_comment",
 }
 
 

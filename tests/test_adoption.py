@@ -138,8 +138,10 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
         "ops/payments/project.yaml",
         ".pre-commit-config.yaml",
         ".github/workflows/ops-gate.yml",
+        ".github/workflows/ops-gate-comment.yml",
         ".github/workflows/ops-weekly-slo.yml",
         ".github/workflows/ops-retros.yml",
+        ".github/workflows/ops-evidence.yml",
     ):
         assert f"created {name}" in out, out
     project = (root / "ops/payments/project.yaml").read_text(encoding="utf-8")
@@ -151,6 +153,7 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
 
     # 2. the caller workflows: short, schema-valid, zizmor-clean, secrets by name only
     workflows = sorted((root / ".github/workflows").glob("*.yml"))
+    assert len(workflows) == 5  # the gate, its comment, the weekly SLO, the retros, the fold
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert len(text.splitlines()) <= 15, workflow.name

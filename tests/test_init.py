@@ -245,6 +245,45 @@ def test_ci_is_written_at_the_top_of_the_repository_only(
     assert tree(repo) == {}
 
 
+CALLERS = [
+    ".github/workflows/ops-gate.yml",
+    ".github/workflows/ops-gate-comment.yml",
+    ".github/workflows/ops-weekly-slo.yml",
+    ".github/workflows/ops-retros.yml",
+    ".github/workflows/ops-evidence.yml",
+]
+
+
+def test_ci_writes_pre_commit_and_the_five_callers_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["init", "--project", "pay", "--ci", "--upstream", "acme/operations-protocol"]
+    assert ops(repo, *args, "--ref", "v9.9.9") == 0
+    created = [line for line in capsys.readouterr().out.splitlines() if line.startswith("created")]
+    assert created == [
+        "created ops/pay/project.yaml",
+        "created .gitattributes",
+        "created .pre-commit-config.yaml",
+        *(f"created {name}" for name in CALLERS),
+    ]
+    assert sorted(p.name for p in (repo / ".github/workflows").iterdir()) == sorted(
+        name.rsplit("/", 1)[1] for name in CALLERS
+    )
+    comment = (repo / ".github/workflows/ops-gate-comment.yml").read_text(encoding="utf-8")
+    assert (
+        "uses: acme/operations-protocol/.github/workflows/reusable-gate-comment.yml@v9.9.9"
+    ) in comment
+    assert "@UPSTREAM@" not in comment and "@REF@" not in comment
+    before = tree(repo)
+    assert ops(repo, *args, "--ref", "v9.9.9") == 0
+    assert tree(repo) == before
+    out = capsys.readouterr().out
+    kept = [
+        name for name in CALLERS if f"kept {name} (it exists; ops init never overwrites)" in out
+    ]
+    assert kept == CALLERS
+
+
 def test_an_existing_pre_commit_config_is_kept_and_what_it_lacks_is_said(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

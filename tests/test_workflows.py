@@ -26,6 +26,7 @@ REUSABLE = sorted(WORKFLOW_DIR.glob("reusable-*.yml"))
 # this repository's callers, and the reusable workflow each calls
 CALLERS = {
     "ops-gate.yml": "reusable-gate.yml",
+    "ops-gate-comment.yml": "reusable-gate-comment.yml",
     "weekly-slo.yml": "reusable-weekly-slo.yml",
     "retros.yml": "reusable-retros.yml",
     "evidence.yml": "reusable-evidence.yml",
@@ -34,6 +35,7 @@ CALLERS = {
 SCAFFOLD = REPO / "checks/scaffold"
 SCAFFOLD_CALLERS = {
     "ops-gate.yml": "reusable-gate.yml",
+    "ops-gate-comment.yml": "reusable-gate-comment.yml",
     "ops-weekly-slo.yml": "reusable-weekly-slo.yml",
     "ops-retros.yml": "reusable-retros.yml",
     "ops-evidence.yml": "reusable-evidence.yml",
@@ -125,13 +127,22 @@ def test_zizmor_auditor_finds_nothing() -> None:
     assert "No findings to report" in result.stdout + result.stderr
 
 
-def test_the_only_findings_ignored_here_are_the_spelling_of_a_local_call() -> None:
+def _where(finding: dict[str, Any]) -> str:
+    return Path(finding["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]).name
+
+
+def test_the_only_findings_ignored_here_are_a_local_call_and_the_comments_trigger() -> None:
     """Each ignore comment in the workflows is for zizmor's self-repository audit (which asks
-    for `$/` instead of `./`: for a reusable workflow both name the caller's own commit)."""
+    for `$/` instead of `./`: for a reusable workflow both name the caller's own commit), but
+    one: the gate comment's workflow_run trigger, whose job runs the default branch's code and
+    reads the pull request's artifact as data (its own tests below)."""
     result = _zizmor("--persona", "auditor", "--no-ignores", "--format", "json", str(WORKFLOW_DIR))
     findings = json.loads(result.stdout)
-    assert {f["ident"] for f in findings} <= {"self-repository"}  # (zizmor 1.30 and later)
-    assert len(findings) <= len(CALLERS)
+    dangerous = [_where(f) for f in findings if f["ident"] == "dangerous-triggers"]
+    assert dangerous == ["ops-gate-comment.yml"]
+    rest = [f for f in findings if f["ident"] != "dangerous-triggers"]
+    assert {f["ident"] for f in rest} <= {"self-repository"}  # (zizmor 1.30 and later)
+    assert len(rest) <= len(CALLERS)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
@@ -183,6 +194,9 @@ FORBIDDEN_IN_PRIVILEGED_RUN = (
 )
 # Triggers whose runs hold the base repository's secrets while judging a stranger's code.
 UNSAFE_TRIGGERS = {"pull_request_target", "workflow_run"}
+# What a workflow_run job may write, when it reads no secret and checks out only the default
+# branch: a comment on the pull request whose run it follows (ops-gate-comment.yml).
+WORKFLOW_RUN_WRITES = {"pull-requests"}
 
 
 def _holds_write_token(job: dict[str, Any]) -> bool:
@@ -203,7 +217,10 @@ def trust_violations(workflow: dict[Any, Any]) -> list[str]:
     base commit, or a privileged step that fetches or checks out other code, or puts a token
     in a URL; or a caller hands a called workflow every secret (secrets: inherit) or one under
     another name than its own."""
-    found = [f"trigger {t}" for t in UNSAFE_TRIGGERS & set(workflow.get(True, {}) or {})]
+    triggers = UNSAFE_TRIGGERS & set(workflow.get(True, {}) or {})
+    if triggers == {"workflow_run"} and _runs_only_the_default_branch(workflow):
+        triggers = set()
+    found = [f"trigger {t}" for t in sorted(triggers)]
     for name, job in workflow["jobs"].items():
         secrets = job.get("secrets")
         if secrets == "inherit":
@@ -226,6 +243,29 @@ def trust_violations(workflow: dict[Any, Any]) -> list[str]:
             if privileged or job.get("environment"):
                 found += [f"{label} runs {b!r}" for b in FORBIDDEN_IN_PRIVILEGED_RUN if b in run]
     return found
+
+
+def _runs_only_the_default_branch(workflow: dict[Any, Any]) -> bool:
+    """Whether every job (a called workflow's too) reads no secret, checks out only the
+    default branch, and may write only what WORKFLOW_RUN_WRITES allows: a workflow_run that
+    never brings the other run's code near its token."""
+    jobs = list(workflow["jobs"].values())
+    jobs += [c for job in jobs if "uses" in job for c in _called(job["uses"])["jobs"].values()]
+    for job in jobs:
+        permissions = job.get("permissions", {})
+        if not isinstance(permissions, dict) or "secrets." in yaml.safe_dump(job):
+            return False
+        if {
+            scope for scope, level in permissions.items() if level == "write"
+        } - WORKFLOW_RUN_WRITES:
+            return False
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                given = step.get("with", {}) or {}
+                ref = "${{ github.event.repository.default_branch }}"
+                if given.get("ref") != ref or "repository" in given:
+                    return False
+    return True
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
@@ -284,6 +324,40 @@ def test_the_trust_check_catches_each_way_in() -> None:
     ]
 
 
+HOSTILE_RUN = """
+on: {workflow_run: {workflows: [ops-gate], types: [completed]}}
+jobs:
+  comment:
+    permissions: {actions: read, pull-requests: write}
+    steps:
+      - uses: actions/checkout@x
+        with: {ref: "${{ github.event.workflow_run.head_sha }}", persist-credentials: false}
+      - run: pip install . && ops pr-comment
+  label:
+    permissions: {contents: write}
+    steps:
+      - uses: actions/checkout@x
+        with: {ref: "${{ github.event.repository.default_branch }}"}
+"""
+
+
+def test_the_trust_check_catches_a_workflow_run_near_the_pull_requests_code() -> None:
+    """workflow_run passes only when no job checks out anything but the default branch, reads
+    a secret, or may write more than a pull request's comments."""
+    workflow = yaml.safe_load(HOSTILE_RUN)
+    assert trust_violations(workflow) == [
+        "trigger workflow_run",
+        "comment: step 1 (actions/checkout@x) can see a secret or write token after comment:"
+        " step 1 (actions/checkout@x)",
+        "comment: step 2 (None) can see a secret or write token after comment: step 1"
+        " (actions/checkout@x)",
+    ]
+    del workflow["jobs"]["comment"]
+    assert trust_violations(workflow) == ["trigger workflow_run"]  # contents: write
+    workflow["jobs"]["label"]["permissions"] = {"pull-requests": "write"}
+    assert trust_violations(workflow) == []
+
+
 def test_a_commit_handed_on_comes_from_the_default_branch() -> None:
     for path in WORKFLOWS:
         jobs = _load(path)["jobs"]
@@ -328,9 +402,16 @@ def test_reusable_workflows_take_the_common_inputs(path: Path) -> None:
     assert set(_triggers(workflow)) == {"workflow_call"}  # only ever called
     call = _triggers(workflow)["workflow_call"]
     inputs = call["inputs"]
-    assert inputs["python-version"]["default"] == "3.11"
-    assert inputs["ops-version"]["default"] == ""
-    if path.name != "reusable-evidence.yml":  # the fold is the whole trail's, not a project's
+    if path.name != "reusable-code-scanning.yml":  # the only one that runs no ops
+        assert inputs["python-version"]["default"] == "3.11"
+        assert inputs["ops-version"]["default"] == ""
+    # the fold is the whole trail's, the comment and code scanning the whole gate's: they pick
+    # no projects
+    if path.name not in (
+        "reusable-evidence.yml",
+        "reusable-gate-comment.yml",
+        "reusable-code-scanning.yml",
+    ):
         assert inputs["projects"]["default"] == ""
     for name, spec in inputs.items():
         assert spec["type"] == "string" and spec["required"] is False, name
@@ -386,7 +467,13 @@ def test_this_repositorys_workflows_call_the_reusable_ones(name: str) -> None:
 
 
 def test_every_workflow_here_is_a_caller_a_reusable_one_or_the_tests() -> None:
-    assert {p.name for p in WORKFLOWS} == {*CALLERS, *CALLERS.values(), "tests.yml"}
+    # code scanning is opt-in: no caller here (docs/pull-requests.md shows the job to add)
+    assert {p.name for p in WORKFLOWS} == {
+        *CALLERS,
+        *CALLERS.values(),
+        "reusable-code-scanning.yml",
+        "tests.yml",
+    }
     assert not list(WORKFLOW_DIR.glob("*.yaml"))
     assert sorted(p.name for p in (SCAFFOLD / "workflows").iterdir()) == sorted(SCAFFOLD_CALLERS)
 
@@ -415,8 +502,9 @@ def test_a_scaffold_caller_is_short_and_calls_the_release(name: str) -> None:
     # the same triggers as this repository's own caller, less the manual inputs
     own = _load(WORKFLOW_DIR / next(k for k, v in CALLERS.items() if v == reusable))
     assert set(_triggers(workflow)) == set(_triggers(own))
-    if "schedule" in _triggers(own):
-        assert _triggers(workflow)["schedule"] == _triggers(own)["schedule"]
+    for exact in ("schedule", "workflow_run"):
+        if exact in _triggers(own):
+            assert _triggers(workflow)[exact] == _triggers(own)[exact]
     if "push" in _triggers(own):
         assert set(_triggers(own)["push"]["branches"]) <= set(
             _triggers(workflow)["push"]["branches"]
@@ -448,7 +536,11 @@ def test_the_scaffold_ignores_only_a_release_tag(tmp_path: Path) -> None:
         str(_scaffolded(tmp_path / "tag")),
     )
     findings = json.loads(tag.stdout)
-    assert [f["ident"] for f in findings] == ["unpinned-uses"] * len(SCAFFOLD_CALLERS)
+    unpinned = [f for f in findings if f["ident"] != "dangerous-triggers"]
+    assert [f["ident"] for f in unpinned] == ["unpinned-uses"] * len(SCAFFOLD_CALLERS)
+    # and the comment's trigger (reviewed: test_the_gate_comment_*)
+    dangerous = [_where(f) for f in findings if f["ident"] == "dangerous-triggers"]
+    assert dangerous == ["ops-gate-comment.yml"]
     sha = "0123456789abcdef0123456789abcdef01234567"
     pinned = _zizmor(
         "--persona",
@@ -458,7 +550,8 @@ def test_the_scaffold_ignores_only_a_release_tag(tmp_path: Path) -> None:
         "json",
         str(_scaffolded(tmp_path / "sha", ref=sha)),
     )
-    assert json.loads(pinned.stdout) == [], pinned.stderr
+    found = [(f["ident"], _where(f)) for f in json.loads(pinned.stdout)]
+    assert found == [("dangerous-triggers", "ops-gate-comment.yml")], pinned.stderr
 
 
 def test_the_scaffold_pre_commit_config_lists_the_hooks() -> None:
@@ -710,12 +803,30 @@ def test_the_gates_projects_are_checked_before_ops_runs(
 
 def test_the_gate_judges_the_projects_named_or_the_change(tmp_path: Path) -> None:
     tree = _tree(tmp_path / "t")
-    code, _, _, calls = _run_step(_gate_step(), tree, ("ops",), PROJECTS="checkout", BASE_SHA="abc")
-    assert code == 0 and calls == [["ops", "gate", "--project", "checkout", "--format", "markdown"]]
-    code, _, _, calls = _run_step(_gate_step(), tree, ("ops",), BASE_SHA="abc")
-    assert code == 0 and calls == [["ops", "gate", "--changed-from", "abc", "--format", "markdown"]]
-    code, _, _, calls = _run_step(_gate_step(), tree, ("ops",))
-    assert code == 0 and calls == [["ops", "gate", "--format", "markdown"]]
+    shutil.copytree(tree / "ops/checkout", tree / "ops/payments")
+    temp = tmp_path / "runner-temp"
+    summary = str(tmp_path / "step-summary")
+    env = {"RUNNER_TEMP": str(temp), "GITHUB_STEP_SUMMARY": summary}
+    reports = [
+        "--format",
+        "github",
+        "--report",
+        f"markdown:{summary}",
+        "--report",
+        f"json:{temp}/ops-gate-result/gate.json",
+        "--report",
+        f"sarif:{temp}/ops-gate.sarif",
+    ]
+    code, _, _, calls = _run_step(
+        _gate_step(), tree, ("ops",), PROJECTS="checkout payments", BASE_SHA="abc", **env
+    )
+    scope = ["--project", "checkout", "--project", "payments"]
+    assert code == 0 and calls == [["ops", "gate", *scope, *reports]]
+    code, _, _, calls = _run_step(_gate_step(), tree, ("ops",), BASE_SHA="abc", **env)
+    assert code == 0 and calls == [["ops", "gate", "--changed-from", "abc", *reports]]
+    code, _, _, calls = _run_step(_gate_step(), tree, ("ops",), **env)
+    assert code == 0 and calls == [["ops", "gate", *reports]]
+    assert (temp / "ops-gate-result/exit-code").read_text() == "0\n"
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
@@ -808,9 +919,15 @@ def test_the_pull_request_gate() -> None:
         "tree",
         "tree",
     ]
-    assert 'ops gate --changed-from "$BASE_SHA" --format markdown' in runs
-    assert 'ops gate --format markdown | tee -a "$GITHUB_STEP_SUMMARY"' in runs
-    assert 'ops evidence verify --base "$BASE_SHA"' in runs
+    assert 'ops gate "${scope[@]}" --format github' in runs
+    assert '--report "markdown:$GITHUB_STEP_SUMMARY"' in runs
+    assert 'ops evidence verify --base "$BASE_SHA" --format github' in runs
+    # the comment's artifact: only on a pull request, whatever the gate said, never cancelled
+    kept = [s for s in job["steps"] if "upload-artifact@" in s.get("uses", "")]
+    assert [(s["with"]["name"], s["if"]) for s in kept] == [
+        ("ops-gate-result", "${{ !cancelled() && github.event_name == 'pull_request' }}"),
+        ("ops-gate-sarif", "${{ !cancelled() }}"),
+    ]
     assert (REPO / ".github/pull_request_template.md").is_file()
 
 
@@ -858,3 +975,152 @@ def test_the_evidence_workflow_folds_on_the_default_branch() -> None:
     assert "git push --quiet --force origin refs/tags/ops-evidence-folded" in run
     assert run.index("ops evidence verify  ") < run.index("git push")
     assert "gh auth setup-git" in run
+
+
+def _comment_job() -> dict[str, Any]:
+    workflow = _load(WORKFLOW_DIR / "reusable-gate-comment.yml")
+    assert list(workflow["jobs"]) == ["comment"]
+    job: dict[str, Any] = workflow["jobs"]["comment"]
+    return job
+
+
+def test_the_gate_comment_follows_the_gate_of_a_pull_request() -> None:
+    gate = _load(WORKFLOW_DIR / "ops-gate.yml")["name"]
+    for caller in (
+        _load(WORKFLOW_DIR / "ops-gate-comment.yml"),
+        _parse(_scaffold("workflows/ops-gate-comment.yml")),
+    ):
+        assert _triggers(caller) == {"workflow_run": {"workflows": [gate], "types": ["completed"]}}
+    assert _parse(_scaffold("workflows/ops-gate.yml"))["name"] == gate  # a consumer's gate too
+    workflow = _load(WORKFLOW_DIR / "reusable-gate-comment.yml")
+    # one comment job at a time for a branch; none cancelled (each edits for a newer head)
+    assert workflow["concurrency"] == {
+        "group": "ops-gate-comment-${{ github.event.workflow_run.head_repository.full_name }}"
+        "-${{ github.event.workflow_run.head_branch }}",
+        "cancel-in-progress": False,
+    }
+    assert _comment_job()["if"].split(" && ") == [
+        "github.event_name == 'workflow_run'",
+        "github.event.workflow_run.event == 'pull_request'",
+        "github.event.workflow_run.conclusion != 'cancelled'",
+    ]
+
+
+def test_the_gate_comment_may_read_the_artifact_and_write_comments_only() -> None:
+    job = _comment_job()
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    assert "environment" not in job and "secrets." not in yaml.safe_dump(job)
+    caller = _load(WORKFLOW_DIR / "ops-gate-comment.yml")["jobs"]["comment"]
+    assert caller["permissions"] == job["permissions"]
+
+
+def test_the_gate_comment_never_checks_out_or_runs_the_pull_requests_code() -> None:
+    steps = _comment_job()["steps"]
+    checkouts = [s for s in steps if "actions/checkout@" in s.get("uses", "")]
+    assert [(c["if"], c["with"]) for c in checkouts] == [
+        (
+            "inputs.ops-version == ''",
+            {"ref": "${{ github.event.repository.default_branch }}", "persist-credentials": False},
+        )
+    ]
+    # what the event says of the pull request reaches only the comment step, through env
+    for step in steps:
+        text = yaml.safe_dump({k: step.get(k) for k in ("with", "run")})
+        assert "workflow_run.head" not in text and "pull_request" not in text, step
+    names = [s.get("name") or s["uses"] for s in steps]
+    install = names.index("Install ops (ops-version, or the default branch's)")
+    [download] = [i for i, s in enumerate(steps) if "download-artifact@" in s.get("uses", "")]
+    assert install < download == len(steps) - 2  # ops is installed before the artifact is there
+    assert steps[download]["with"] == {
+        "name": "ops-gate-result",
+        "path": "${{ runner.temp }}/ops-gate-result",  # outside the checkout
+        "run-id": "${{ github.event.workflow_run.id }}",
+        "github-token": "${{ github.token }}",
+    }
+    comment = steps[-1]
+    assert comment["env"] == {
+        "GITHUB_TOKEN": "${{ github.token }}",
+        "RESULT": "${{ runner.temp }}/ops-gate-result",
+        "REPOSITORY": "${{ github.repository }}",
+        "HEAD_SHA": "${{ github.event.workflow_run.head_sha }}",
+        "HEAD_REPOSITORY": "${{ github.event.workflow_run.head_repository.full_name }}",
+        "HEAD_BRANCH": "${{ github.event.workflow_run.head_branch }}",
+        "RUN_URL": "${{ github.event.workflow_run.html_url }}",
+    }
+
+
+def test_the_gate_comment_passes_each_event_value_as_one_argument(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    tree.mkdir()
+    hostile = {
+        "RESULT": "/tmp/r",
+        "REPOSITORY": "acme/shop",
+        "HEAD_SHA": "a" * 40,
+        "HEAD_REPOSITORY": "fork/shop",
+        "HEAD_BRANCH": '--repository=evil/x $(id) "; ops',  # a fork names its branch
+        "RUN_URL": "https://github.com/acme/shop/actions/runs/1",
+    }
+    code, stderr, _, calls = _run_step(_comment_job()["steps"][-1], tree, ("ops",), **hostile)
+    assert code == 0, stderr
+    assert calls == [
+        [
+            "ops",
+            "pr-comment",
+            "--result=/tmp/r",
+            "--repository=acme/shop",
+            f"--head-sha={'a' * 40}",
+            "--head-repository=fork/shop",
+            '--head-branch=--repository=evil/x $(id) "; ops',
+            "--run-url=https://github.com/acme/shop/actions/runs/1",
+        ]
+    ]
+
+
+def _keep_step() -> dict[str, Any]:
+    steps = _load(WORKFLOW_DIR / "reusable-gate.yml")["jobs"]["gate"]["steps"]
+    return next(s for s in steps if "pull-request.json" in s.get("run", ""))
+
+
+def test_the_comment_artifact_says_which_pull_request_and_how_the_gate_ended(
+    tmp_path: Path,
+) -> None:
+    tree = _tree(tmp_path / "t")
+    temp = tmp_path / "runner-temp"
+    head, base = "a" * 40, "b" * 40
+    env = {"RUNNER_TEMP": str(temp), "NUMBER": "17", "HEAD_SHA": head, "BASE_SHA": base}
+    code, _, _, _ = _run_step(_keep_step(), tree, **env)
+    assert code == 0
+    result = temp / "ops-gate-result"
+    assert json.loads((result / "pull-request.json").read_text()) == {
+        "number": 17,
+        "head_sha": head,
+        "base_sha": base,
+    }
+    assert (result / "exit-code").read_text() == "3\n"  # the gate never got to say
+    (result / "exit-code").write_text("1\n")
+    assert _run_step(_keep_step(), tree, **env)[0] == 0
+    assert (result / "exit-code").read_text() == "1\n"  # what the gate said is kept
+
+
+def test_code_scanning_is_a_job_of_its_own_that_only_uploads() -> None:
+    workflow = _load(WORKFLOW_DIR / "reusable-code-scanning.yml")
+    assert set(_triggers(workflow)) == {"workflow_call"}
+    assert "secrets" not in _triggers(workflow)["workflow_call"]
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "read",
+        "actions": "read",
+        "security-events": "write",
+    }
+    steps = job["steps"]
+    assert [s["uses"].split("@")[0] for s in steps] == [
+        "actions/download-artifact",
+        "github/codeql-action/upload-sarif",
+    ]
+    assert not any("run" in s for s in steps)  # no shell, no ops, no checkout
+    assert steps[0]["with"]["name"] == "ops-gate-sarif"
+    assert "head.repo.full_name == github.repository" in job["if"]  # a fork's is skipped
+    # the gate keeps the SARIF it wrote for it
+    gate = (WORKFLOW_DIR / "reusable-gate.yml").read_text(encoding="utf-8")
+    assert '--report "sarif:$RUNNER_TEMP/ops-gate.sarif"' in gate
+    assert "path: ${{ runner.temp }}/ops-gate.sarif" in gate

@@ -19,7 +19,13 @@ UPSTREAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # the caller workflows --ci writes, from checks/scaffold/workflows/
-WORKFLOWS = ("ops-gate.yml", "ops-weekly-slo.yml", "ops-retros.yml", "ops-evidence.yml")
+WORKFLOWS = (
+    "ops-gate.yml",
+    "ops-gate-comment.yml",
+    "ops-weekly-slo.yml",
+    "ops-retros.yml",
+    "ops-evidence.yml",
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
