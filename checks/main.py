@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from checks import __version__, repo
+from checks import __version__, progress, repo
 from checks.errors import EXIT_CRASH, EXIT_USAGE, OpsError
 
 # subcommand -> module; each module has add_parser(subparsers) and run(args) -> int.
@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _check_text(args)
+        progress.configure(quiet=getattr(args, "quiet", False))
         repo.activate(Path(args.root))  # .ops.yaml and the team's templates, once
         module = importlib.import_module(COMMANDS[args.command])
         result: int = module.run(args)
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CRASH
     finally:
         repo.deactivate()
+        progress.reset()
 
 
 _OPTIONS = {"ident": "--id", "root": "--root"}

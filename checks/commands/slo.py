@@ -10,6 +10,7 @@ from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
+from checks.progress import add_quiet
 from checks.report import say
 from checks.slo import SOURCES
 
@@ -36,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--strict", action="store_true", help="exit 1 when a week is FAIL or NO_DATA"
     )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_quiet(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-from checks import tree
+from checks import progress, tree
 from checks.errors import OpsError
 from checks.findings import Finding, capped
 from checks.repo import SETTINGS_FILE
@@ -185,7 +185,9 @@ def check(
     ]
     out = list(selection.problems)
     judged: dict[str, list[Finding]] = {}
-    for done in jobs.run(root, work, use_cache=use_cache, contents=contents):
+    with progress.bar(sum(len(job.targets) for job in work), "documents read") as shown:
+        finished = jobs.run(root, work, use_cache=use_cache, contents=contents, shown=shown)
+    for done in finished:
         out += done.findings
         if done.judged is not None:
             judged[done.group] = done.judged

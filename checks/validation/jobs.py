@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from checks import document
+from checks import document, progress
 from checks.document import Document, DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
@@ -32,6 +32,10 @@ from checks.validation.cache import (
     stat_key,
 )
 from checks.validation.workers import Outcome, Work, check_many, read_target
+
+if TYPE_CHECKING:
+    import mmap
+    import threading
 
 PARALLEL_MIN = 400  # files: below this, starting a process costs more than it saves
 OTHER = "_other"  # the group of what is in no project (the templates)
@@ -66,8 +70,13 @@ class _State:
 
 
 def run_one(
-    root: Path, job: Job, use_cache: bool = True, contents: Mapping[str, bytes] | None = None
+    root: Path,
+    job: Job,
+    use_cache: bool = True,
+    contents: Mapping[str, bytes] | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> Done:
+    """One job (``tick(n)``: n more of its files read, when progress is shown)."""
     contents = contents or {}
     cache = ProjectCache(root, job.group, enabled=use_cache)
     state = _State(root, job, cache)
@@ -86,7 +95,9 @@ def run_one(
             state.unreadable[rel] = got
         else:
             state.entries[rel] = got
-    for work, outcome in zip(todo, check_many(todo), strict=True):
+    if tick is not None:
+        tick(len(job.targets) - len(todo))  # known from the cache, or unreadable
+    for work, outcome in zip(todo, check_many(todo, tick), strict=True):
         rel = work.target.rel
         if outcome.digest is None:
             state.unreadable[rel] = outcome
@@ -326,12 +337,20 @@ def run(
     *,
     use_cache: bool = True,
     contents: Mapping[str, bytes] | None = None,
+    shown: progress.Bar = progress.OFF,
 ) -> list[Done]:
-    """Every job, on every core when there is enough to do; in the order given."""
+    """Every job, on every core when there is enough to do; in the order given. ``shown``
+    counts the files read, and notes the projects judged."""
     processes = min(os.cpu_count() or 1, 8)
     size = sum(len(job.targets) for job in jobs)
     if contents or processes < 2 or len(jobs) < 2 or size < PARALLEL_MIN:
-        return [run_one(root, job, use_cache, contents) for job in jobs]
+        if not shown.live:
+            return [run_one(root, job, use_cache, contents) for job in jobs]
+        out, judging = [], _Judging(jobs, shown)
+        for job in jobs:
+            out.append(run_one(root, job, use_cache, contents, shown.update))
+            judging.count(job)
+        return out
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -350,23 +369,118 @@ def run(
         loads[least] += len(jobs[index].targets)
     ordered = sorted((b for b in buckets if b), key=lambda b: -sum(len(jobs[i].targets) for i in b))
     done: list[Done | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(processes - 1, mp_context=get_context("fork")) as pool:
+    with (
+        _Tally(len(ordered), shown, _Judging(jobs, shown)) as tally,
+        ProcessPoolExecutor(processes - 1, mp_context=get_context("fork")) as pool,
+    ):
         futures = [
-            (bucket, pool.submit(_run_bucket, root, [jobs[i] for i in bucket], use_cache))
-            for bucket in ordered
+            (
+                slot,
+                bucket,
+                pool.submit(_run_bucket, root, [jobs[i] for i in bucket], use_cache, slot),
+            )
+            for slot, bucket in enumerate(ordered)
         ]
-        for bucket, future in reversed(futures):
+        tally.watch()  # a thread: only once the workers are forked
+        for slot, bucket, future in reversed(futures):
             if future.cancel():  # not started: run it here
-                for i, result in zip(
-                    bucket, _run_bucket(root, [jobs[i] for i in bucket], use_cache), strict=True
-                ):
+                mine = _run_bucket(root, [jobs[i] for i in bucket], use_cache, slot)
+                for i, result in zip(bucket, mine, strict=True):
                     done[i] = result
-        for bucket, future in futures:
+        for _, bucket, future in futures:
             if not future.cancelled():
                 for i, result in zip(bucket, future.result(), strict=True):
                     done[i] = result
     return [d for d in done if d is not None]
 
 
-def _run_bucket(root: Path, jobs: list[Job], use_cache: bool) -> list[Done]:
-    return [run_one(root, job, use_cache) for job in jobs]
+def _run_bucket(root: Path, jobs: list[Job], use_cache: bool, slot: int = -1) -> list[Done]:
+    counts = _counts
+    if counts is None or slot < 0:
+        return [run_one(root, job, use_cache) for job in jobs]
+
+    def tick(n: int) -> None:
+        counts[2 * slot] += n
+
+    out = []
+    for job in jobs:
+        out.append(run_one(root, job, use_cache, tick=tick))
+        if job.judge is not None:
+            counts[2 * slot + 1] += 1
+    return out
+
+
+# --- progress, when it is shown ---------------------------------------------------------------
+
+# Files read and projects judged by each bucket, in memory shared with the forked workers: each
+# bucket writes its own two slots (no lock), and a thread of the parent adds them up for the bar.
+_counts: memoryview | None = None
+
+
+class _Judging:
+    """The bar's note on the projects judged so far."""
+
+    def __init__(self, jobs: Sequence[Job], shown: progress.Bar) -> None:
+        self.total = sum(1 for job in jobs if job.judge is not None)
+        self.shown = shown
+        self.done = 0
+
+    def count(self, job: Job) -> None:
+        if job.judge is not None:
+            self.set(self.done + 1)
+
+    def set(self, done: int) -> None:
+        if self.total and done != self.done:
+            self.done = done
+            self.shown.note(f"{done}/{self.total} projects judged")
+
+
+class _Tally:
+    """While the buckets run: the shared counts, and the thread that shows them."""
+
+    def __init__(self, buckets: int, shown: progress.Bar, judging: _Judging) -> None:
+        self.buckets, self.shown, self.judging = buckets, shown, judging
+        self.memory: mmap.mmap | None = None
+        self.thread: threading.Thread | None = None
+        self.stop: threading.Event | None = None
+
+    def __enter__(self) -> _Tally:
+        global _counts
+        if self.shown.live:
+            import mmap
+
+            self.memory = mmap.mmap(-1, 16 * self.buckets)  # anonymous: shared when forked
+            _counts = memoryview(self.memory).cast("q")
+        return self
+
+    def watch(self) -> None:
+        if self.shown.live:
+            import threading
+
+            self.stop = threading.Event()
+            self.thread = threading.Thread(target=self._watch, daemon=True)
+            self.thread.start()
+
+    def _watch(self) -> None:
+        assert self.stop is not None
+        while not self.stop.wait(progress.POLL):
+            self._show()
+
+    def _show(self) -> None:
+        counts = _counts
+        if counts is not None:
+            self.shown.advance_to(sum(counts[0::2]))
+            self.judging.set(sum(counts[1::2]))
+
+    def __exit__(self, *_: object) -> None:
+        global _counts
+        if self.stop is not None:
+            self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        self._show()
+        if _counts is not None:
+            _counts.release()
+            _counts = None
+        if self.memory is not None:
+            self.memory.close()

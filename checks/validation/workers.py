@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from checks.document import DocumentError, read_file
@@ -39,20 +40,21 @@ def read_target(target: Target, full: str) -> tuple[bytes, os.stat_result] | Out
     return Outcome([finding], None, None, None)
 
 
-def check_many(items: list[Work]) -> list[Outcome]:
-    """Check each item. Automatic garbage collection is paused meanwhile: the batch makes
-    millions of short-lived YAML nodes and no cycles, and each collection would walk every
-    result gathered so far (a fifth of the time on 10,000 documents)."""
+def check_many(items: list[Work], tick: Callable[[int], None] | None = None) -> list[Outcome]:
+    """Check each item (``tick(1)`` after each, when progress is shown). Automatic garbage
+    collection is paused meanwhile: the batch makes millions of short-lived YAML nodes and no
+    cycles, and each collection would walk every result gathered so far (a fifth of the time
+    on 10,000 documents)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_many(items)
+        return _check_many(items, tick)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _check_many(items: list[Work]) -> list[Outcome]:
+def _check_many(items: list[Work], tick: Callable[[int], None] | None) -> list[Outcome]:
     from checks.validation.perfile import check
 
     out: list[Outcome] = []
@@ -62,9 +64,12 @@ def _check_many(items: list[Work]) -> list[Outcome]:
             got = read_target(work.target, work.full)
             if isinstance(got, Outcome):
                 out.append(got)
-                continue
-            raw, st = got
-            digest, sig = content_hash(raw), signature(st)
-        findings, data = check(work.target, raw)
-        out.append(Outcome(findings, data, digest, sig))
+            else:
+                raw, st = got
+                digest, sig = content_hash(raw), signature(st)
+        if raw is not None:
+            findings, data = check(work.target, raw)
+            out.append(Outcome(findings, data, digest, sig))
+        if tick is not None:
+            tick(1)
     return out

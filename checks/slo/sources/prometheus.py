@@ -19,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from checks import http, jsonload, secrets
+from checks import http, jsonload, progress, secrets
 from checks.errors import OpsError
 from checks.slo.compute import Counts
 from checks.slo.model import Slo, prometheus_duration
 
+QUERIES = 2  # per SLO and window: total, and good or bad
 POOL = 8  # concurrent queries, each thread with its own keep-alive connection
 # An SLO query sums to a series or a few: its answer is a few hundred bytes. 2 MiB each, eight
 # at a time and parsed, stays well under 100 MB however large a hostile server's answers are.
@@ -76,13 +77,18 @@ class PrometheusSource:
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
         """Every SLO's counts in every window; the queries run eight at a time, and the first
-        that fails stops the rest (each is bounded by the timeout: so is the whole run)."""
-        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+        that fails stops the rest (each is bounded by the timeout: so is the whole run). On a
+        terminal, a bar counts the queries and names one that is slow."""
+        from concurrent.futures import ThreadPoolExecutor
 
         pairs = [(slo, window) for slo in slos for window in windows]
-        with ThreadPoolExecutor(max_workers=POOL) as pool:
-            futures = [pool.submit(self.counts, slo, *window) for slo, window in pairs]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        inflight = progress.Inflight()
+        with (
+            progress.bar(QUERIES * len(pairs), "Prometheus queries") as shown,
+            ThreadPoolExecutor(max_workers=POOL) as pool,
+        ):
+            futures = [pool.submit(self.counts, slo, *window, inflight) for slo, window in pairs]
+            done = progress.wait_all(futures, shown, inflight)
             failed = next((f for f in futures if f in done and f.exception()), None)
             if failed is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -90,17 +96,28 @@ class PrometheusSource:
         counts = [f.result() for f in futures]
         return [counts[i : i + len(windows)] for i in range(0, len(counts), len(windows))]
 
-    def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:
+    def counts(
+        self,
+        slo: Slo,
+        start: dt.datetime,
+        end: dt.datetime,
+        inflight: progress.Inflight | None = None,
+    ) -> Counts:
+        """The SLO's counts in the window: QUERIES queries (``inflight`` tells which runs)."""
         window = prometheus_duration(end - start)
-        total = self.value(slo.total, window, end)
+        inflight = inflight or progress.Inflight()
+        label = waiting_label(slo, start, end)
+        with inflight.waiting(label):
+            total = self.value(slo.total, window, end)
+        with inflight.waiting(label):
+            other = self.value(slo.good or slo.bad or "", window, end)
         if slo.good is not None:
-            return Counts(self.value(slo.good, window, end), total)
-        bad = self.value(slo.bad or "", window, end)
+            return Counts(other, total)
         if total is None:
             return Counts(None, None)
         # A series of bad events often does not exist until the first one: no answer for
         # bad while total has one means none were bad.
-        return Counts(total - (bad or 0.0), total)
+        return Counts(total - (other or 0.0), total)
 
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The query's value at ``at`` (summed over series), or None for no data."""
@@ -113,6 +130,12 @@ class PrometheusSource:
     def close(self) -> None:
         """Close the connections the queries kept open."""
         self.client.close()
+
+
+def waiting_label(slo: Slo, start: dt.datetime, end: dt.datetime) -> str:
+    """How the progress bar names a query it waits for: the SLO and the window's dates (never
+    the URL, which may hold a password, nor the query)."""
+    return f"{slo.name} {start.date().isoformat()}..{end.date().isoformat()}"
 
 
 def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -> float | None:
