@@ -46,8 +46,11 @@ def shown_path(path: str) -> str:
 
 def printable(text: str) -> str:
     """``text`` as ops prints it: no secret it read (checks.secrets), one line, no terminal
-    control sequence, nothing that cannot be written as UTF-8."""
-    text = redact(text)
+    control sequence, nothing that cannot be written as UTF-8, and no ``##[``, which the GitHub
+    Actions runner reads as a command anywhere in a line of a log (``##[stop-commands]``)."""
+    text = _without_userinfo(redact(text))
+    if "##[" in text:
+        text = text.replace("##[", "#\\#[")
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escaped(c) for c in text)
@@ -59,9 +62,19 @@ def _escaped(c: str) -> str:
     return repr(c)[1:-1] if c != "'" else "\\'"
 
 
+# The user information of a URL (https://user:password@host): a credential committed by
+# mistake is never copied into a message, an annotation or a code scanning alert.
+_USERINFO = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s'\"]+@")
+
+
+def _without_userinfo(text: str) -> str:
+    return _USERINFO.sub(r"\1[redacted]@", text) if "@" in text else text
+
+
 def shorten(value: Any, limit: int = 60) -> str:
-    """``repr(value)``, cut to ``limit`` characters: messages never echo a whole megabyte."""
-    text = repr(value)
+    """``repr(value)``, cut to ``limit`` characters: messages never echo a whole megabyte (nor
+    the password of a URL)."""
+    text = _without_userinfo(repr(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -102,7 +115,7 @@ def capped(findings: list[Finding], limit: int = MAX_PER_FILE) -> list[Finding]:
     return out
 
 
-_MORE = re.compile(r"\.\.\. and ([0-9,]+) more ")
+_MORE = re.compile(r"\.\.\. and ([0-9][0-9,]{0,25}) more ")  # a count, not a 5,000-digit number
 
 
 def counted(finding: Finding) -> int:

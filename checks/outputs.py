@@ -79,25 +79,60 @@ def prefix_for(root: Path, fmt: str, reports: Sequence[Report]) -> str:
 
 
 def emit(
-    render: Callable[[str, TextIO], None], fmt: str, reports: Sequence[Report], out: TextIO
+    render: Callable[[str, TextIO], None],
+    fmt: str,
+    reports: Sequence[Report],
+    out: TextIO,
+    *,
+    root: Path,
 ) -> None:
     """Write every ``--report`` file, then print ``--format``: ``render(fmt, stream)`` writes
-    one format to a stream."""
+    one format to a stream. Every target is checked before any is written: a report never
+    lands on a record, a template or the evidence trail, and one that cannot be written stops
+    the run before the others are."""
     from checks import atomic
 
     for wanted in reports:
+        _check_target(wanted, root, reports)
+    for wanted in reports:
         buffer = io.StringIO()
         render(wanted.fmt, buffer)
-        target = Path(wanted.path)
         try:
-            _writable(target)
-            atomic.write_bytes(target, buffer.getvalue().encode("utf-8", "surrogateescape"))
+            atomic.write_bytes(
+                Path(wanted.path), buffer.getvalue().encode("utf-8", "surrogateescape")
+            )
         except OSError as e:
-            raise OpsError(
-                f"--report {wanted.fmt}:{wanted.path}: cannot write it ({e.strerror}); check "
-                "that its folder can be written and that the path is a file"
-            ) from None
+            raise _cannot(wanted, e.strerror or str(e)) from None
     render(fmt, out)
+
+
+def _cannot(wanted: Report, why: str) -> OpsError:
+    return OpsError(
+        f"--report {wanted.fmt}:{wanted.path}: cannot write it ({why}); check that its folder "
+        "can be written and that the path is a file"
+    )
+
+
+def _check_target(wanted: Report, root: Path, reports: Sequence[Report]) -> None:
+    from checks import tree
+
+    if wanted.path == "-":
+        raise OpsError(f"--report {wanted.fmt}:-: a report goes to a file; --format prints")
+    if [r.path for r in reports].count(wanted.path) > 1:
+        raise OpsError(f"--report {wanted.fmt}:{wanted.path}: the same file twice")
+    target = Path(wanted.path)
+    top = root.resolve()
+    where = target.parent.resolve() / target.name  # a link at the target is replaced, not followed
+    for kept in ("ops", "evidence", tree.templates_folder(), "schemas", ".ops.yaml"):
+        if where == top / kept or where.is_relative_to(top / kept):
+            raise OpsError(
+                f"--report {wanted.fmt}:{wanted.path}: inside {kept}, which holds the "
+                "repository's own files; write reports elsewhere (for example $RUNNER_TEMP)"
+            )
+    try:
+        _writable(target)
+    except OSError as e:
+        raise _cannot(wanted, e.strerror or str(e)) from None
 
 
 def _writable(target: Path) -> None:

@@ -68,6 +68,12 @@ def write_text(findings: Sequence[Finding], stream: TextIO, checked: int, noun: 
     stream.write(count_line(findings, checked, noun) + "\n")
 
 
+def json_text(doc: object, **options: object) -> str:
+    """``doc`` as JSON that is safe in a CI log: ``##[``, which the GitHub Actions runner reads
+    as a command anywhere in a line, is written ``#\\u0023[`` (the same string once decoded)."""
+    return json.dumps(doc, **options).replace("##[", "#\\u0023[")  # type: ignore[arg-type]
+
+
 def write_json(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:
     errors = sum(counted(f) for f in findings if f.severity == "error")
     doc = {
@@ -77,7 +83,7 @@ def write_json(findings: Sequence[Finding], stream: TextIO, checked: int, noun: 
         "warnings": sum(1 for f in findings if f.severity == "warning"),
         "findings": [f.to_json() for f in sorted(findings, key=sort_key)],
     }
-    stream.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    stream.write(json_text(doc, indent=2, sort_keys=True) + "\n")
 
 
 def write_markdown(findings: Sequence[Finding], stream: TextIO, checked: int, noun: str) -> None:

@@ -463,3 +463,100 @@ def test_every_rule_the_code_names_is_in_the_rule_book() -> None:
     assert named - RULES.keys() == set()
     for rule in RULES.values():
         assert rule.summary.endswith(".") and rule.help and rule.name.isidentifier()
+
+
+# --- found by the attack review -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "json", "sarif"])
+def test_no_output_holds_a_runner_command_or_a_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """The runner reads ``##[command]`` anywhere in a line (its older syntax): a value in a
+    record never becomes one; a password in a URL is never copied into a report."""
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    doc = root / "ops/shop/incidents/INC-2026-001.md"
+    text = doc.read_text("utf-8").replace("severity: SEV2", "severity: '##[stop-commands]t0k'", 1)
+    doc.write_text(text, "utf-8")
+    postmortem = root / "ops/shop/postmortems/2026-01-07-INC-2026-001.md"
+    postmortem.write_text(
+        postmortem.read_text("utf-8").replace(
+            "tracker: https://github.com/acme/shop/issues/1",
+            "tracker: 'https://admin:hunter2secret@example.com/x y'",
+        ),
+        "utf-8",
+    )
+    code, out, _ = run(capsys, "--root", str(root), "validate", "--format", fmt)
+    assert code == 1
+    assert "##[" not in out and "hunter2secret" not in out
+    shown = out.replace("\\", "")  # Markdown escapes [ ] @
+    assert "stop-commands" in shown and "[redacted]@example.com" in shown
+    if fmt == "json":  # the same text, once decoded
+        messages = [f["message"] for f in json.loads(out)["findings"]]
+        assert any("'##[stop-commands]t0k'" in m for m in messages)
+
+
+def test_fingerprints_tell_weeks_apart_and_ignore_list_positions() -> None:
+    w01 = Finding("evidence/phase6/manifest.json", 1, None, "lists ops/shop/slo/2026-W01.md twice")
+    w07 = w01._replace(message="lists ops/shop/slo/2026-W07.md twice")
+    assert sarif.fingerprint(w01) != sarif.fingerprint(w07)
+    item = Finding("ops/p/postmortems/a.md", 12, "$.action_items[1]", "overdue: A2 was due")
+    moved = item._replace(line=17, json_path="$.action_items[2]")  # an item added above it
+    assert sarif.fingerprint(item) == sarif.fingerprint(moved)
+    later = item._replace(message="overdue: A2 was due 2026-12-11, 10 days ago; add 2026-12-21.md")
+    sooner = item._replace(message="overdue: A2 was due 2026-12-11, 9 days ago; add 2026-12-20.md")
+    assert sarif.fingerprint(later) == sarif.fingerprint(sooner)
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("ops/shop/project.yaml", "inside ops, which holds the repository's own files"),
+        ("templates/x.sarif", "inside templates, which holds the repository's own files"),
+        ("evidence/phase6/run.log", "inside evidence, which holds the repository's own files"),
+        (".ops.yaml", "inside .ops.yaml, which holds the repository's own files"),
+        ("-", "a report goes to a file; --format prints"),
+    ],
+)
+def test_a_report_never_lands_on_the_repositorys_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, said: str
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    before = (root / "ops/shop/project.yaml").read_bytes()
+    path = target if target == "-" else str(root / target)
+    first = tmp_path / "first.json"
+    code, out, err = run(
+        capsys,
+        "--root",
+        str(root),
+        "validate",
+        "--report",
+        f"json:{first}",
+        "--report",
+        f"sarif:{path}",
+    )
+    assert (code, out) == (2, "")
+    if target != "-":
+        said += "; write reports elsewhere (for example $RUNNER_TEMP)"
+    assert err == f"ops: error: --report sarif:{path}: {said}\n"
+    assert not first.exists()  # every target is checked before any is written
+    assert (root / "ops/shop/project.yaml").read_bytes() == before
+
+
+def test_the_same_report_file_twice_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = str(tmp_path / "r.json")
+    code, _, err = run(
+        capsys,
+        "--root",
+        str(BASE),
+        "validate",
+        "--report",
+        f"json:{out_file}",
+        "--report",
+        f"sarif:{out_file}",
+    )
+    assert code == 2 and err == f"ops: error: --report json:{out_file}: the same file twice\n"

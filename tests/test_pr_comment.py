@@ -754,3 +754,61 @@ def test_the_documented_comments_are_what_ops_writes() -> None:
     assert failing == render.body(_failed(projects), HEAD, RUN_URL)
     passed = Outcome("passed", gate=Gate("2026-01-14", ()), exit_code=0)
     assert resolved == render.body(passed, NEWER, RUN_URL.replace("42", "43"))
+
+
+# --- found by the attack review -----------------------------------------------------------------
+
+
+def test_a_comment_deleted_between_listing_and_editing_is_made_again(
+    fake: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert comment(write_result(tmp_path / "r1", {"shop": [STALE, LATE]})) == 0
+    served = fake.server.handler
+
+    def deleted_on_edit(request: Request) -> Answer:
+        if request.method == "PATCH":  # someone deleted it after ops listed the comments
+            fake.comments.clear()
+            return answer(404, {"message": "Not Found"})
+        return served(request)
+
+    fake.server.handler = deleted_on_edit
+    fake.pulls[7] = _pull(head=NEWER)
+    again = write_result(tmp_path / "r2", {"shop": [STALE]}, head=NEWER)
+    assert comment(again, head=NEWER) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "acme/shop#7: the comment was deleted meanwhile; commented again"
+    )
+    assert [c["body"].splitlines()[1] for c in fake.comments] == [
+        "### ❌ ops gate failed on 9e8d7c6: 1 error, 0 warnings"
+    ]
+
+
+def test_gh_references_and_runner_commands_stay_inert(fake: Any, tmp_path: Path) -> None:
+    finding = STALE._replace(message="see GH-26 and gh-3 ##[stop-commands]x")
+    assert comment(write_result(tmp_path / "r", {"shop": [finding]})) == 0
+    [made] = fake.comments
+    assert made["body"].splitlines()[9] == (
+        r"- ❌ ops/shop/security/2026-01-05.md:4 — see GH&#8203;-26 and gh&#8203;-3 "
+        r"#\\#\[stop-commands\]x (cadence)"
+    )
+
+
+def test_a_count_of_five_thousand_digits_is_no_crash(
+    fake: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = STALE._replace(message="... and " + "9" * 5000 + " more problems from here on")
+    result = write_result(tmp_path / "r", {"shop": [huge]})
+    assert comment(result) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    [made] = fake.comments
+    assert made["body"].splitlines()[1] == "### ❌ ops gate failed on 3f1c2ab: 1 error, 0 warnings"
+
+
+def test_a_project_name_with_a_runner_command_is_refused_inert(
+    fake: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = _replace_gate(tmp_path, _gate_doc(projects={"##[stop-commands]t0k3n": []}))
+    assert comment(result) == 2
+    err = capsys.readouterr().err
+    assert "##[" not in err
+    assert "'#\\#[stop-commands]t0k3n' is not a project's name" in err

@@ -177,6 +177,18 @@ def test_no_progress_without_a_terminal_a_person_watches(
     assert ops(argv, terminal=True).err != ""  # the same run on a terminal draws
 
 
+@pytest.mark.parametrize("quiet", ["--quiet", "-q"])
+@pytest.mark.parametrize("command", [["validate"], ["gate", "--as-of", "2026-01-13"]])
+def test_quiet_silences_validate_and_the_gate_on_a_terminal(
+    small: Path, quiet: str, command: list[str]
+) -> None:
+    argv = ["--root", str(small), *command]
+    loud = ops(argv, terminal=True)
+    run = ops([*argv, quiet], terminal=True)
+    assert loud.err != "" and run.err == ""
+    assert run.out == loud.out and run.code == loud.code
+
+
 def test_tqdm_is_not_even_imported_without_a_terminal(small: Path) -> None:
     probe = (
         "import sys\nfrom checks.main import main\n"

@@ -103,7 +103,7 @@ def _run_verify(root: Path, args: argparse.Namespace) -> int:
             command="ops evidence verify",
         )
 
-    outputs.emit(render, args.format, args.report, sys.stdout)
+    outputs.emit(render, args.format, args.report, sys.stdout, root=root)
     return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -13,7 +12,8 @@ from checks import outputs
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.findings import Finding, counted, sort_key
-from checks.report import markdown_cell
+from checks.progress import add_quiet
+from checks.report import json_text, markdown_cell
 
 if TYPE_CHECKING:
     from checks.tree import Tree
@@ -52,6 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )
     outputs.add_options(parser)
+    add_quiet(parser)
 
 
 REPOSITORY, TEMPLATES = "(repository)", "(templates)"
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     def render(fmt: str, stream: TextIO) -> None:
         write(results, as_of, fmt, stream, validated=validated, prefix=prefix)
 
-    outputs.emit(render, args.format, args.report, sys.stdout)
+    outputs.emit(render, args.format, args.report, sys.stdout, root=root)
     failed = any(f.severity == "error" for found in results.values() for f in found)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -232,7 +233,7 @@ def write(
                 for name, found in results.items()
             },
         }
-        out.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        out.write(json_text(doc, indent=2, sort_keys=True) + "\n")
         return
     markdown = fmt == "markdown"
     if markdown:

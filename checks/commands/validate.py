@@ -9,6 +9,7 @@ from typing import TextIO
 
 from checks import outputs
 from checks.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from checks.progress import add_quiet
 from checks.report import write
 
 
@@ -21,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
     outputs.add_options(parser)
+    add_quiet(parser)
     parser.add_argument(
         "--no-cache", action="store_true", help="ignore and do not update the validation cache"
     )
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             command="ops validate",
         )
 
-    outputs.emit(render, args.format, args.report, sys.stdout)
+    outputs.emit(render, args.format, args.report, sys.stdout, root=root)
     if any(f.rule == "input" for f in result.findings):
         return EXIT_USAGE
     if any(f.severity == "error" for f in result.findings):

@@ -101,5 +101,15 @@ def publish(api: GitHub, number: int, text: str, *, passed: bool, login: str) ->
         return f"{where}: commented"
     if found.body == text:
         return f"{where}: the comment says this already (comment {found.id})"
-    _call(api, "PATCH", f"/repos/{api.repo}/issues/comments/{found.id}", {"body": text})
+    try:
+        edited = api.call(
+            "PATCH", f"/repos/{api.repo}/issues/comments/{found.id}", {"body": text}, missing=True
+        )
+    except OpsError as e:
+        raise Refused(str(e)) from None
+    if edited is None and find(api, number, login) is None:  # deleted since it was listed
+        if passed:
+            return f"{where}: the comment was deleted; the gate passes, nothing to resolve"
+        _call(api, "POST", f"/repos/{api.repo}/issues/{number}/comments", {"body": text})
+        return f"{where}: the comment was deleted meanwhile; commented again"
     return f"{where}: edited the comment ({found.id})" + (", resolved" if passed else "")

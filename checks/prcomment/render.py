@@ -25,9 +25,10 @@ MAX_ROWS = 100  # projects in the table
 MAX_MESSAGE, MAX_PATH, MAX_RULE = 500, 300, 60  # characters of one finding shown
 
 # What GitHub links in the rendered text, where a backslash escape is already gone: @mentions
-# (and e-mail addresses), #123 and owner/repo#123 references, bare URLs and www. addresses.
-# A zero-width space after their first characters breaks each, and shows nothing.
-_LINKED = re.compile(r"\\@|#(?=[0-9])|:(?=//)|\b(?i:www)(?=\.)")
+# (and e-mail addresses), #123, GH-123 and owner/repo#123 references, bare URLs and www.
+# addresses. A zero-width space after their first characters breaks each, and shows nothing.
+# (A repository's own autolinks, such as JIRA-123, are its choice and stay links.)
+_LINKED = re.compile(r"\\@|#(?=[0-9])|\b(?i:gh)(?=-[0-9])|:(?=//)|\b(?i:www)(?=\.)")
 _ZWSP = "&#8203;"
 
 

@@ -2,9 +2,10 @@
 
 One run of the tool ``ops``, one reporting descriptor per rule a finding names (its summary and
 help from checks.rulebook), one result per finding with its file and line. Each result has a
-``partialFingerprints`` entry that does not depend on the line, the date or any number in the
-message, so that a finding keeps its identity across commits: an edit elsewhere in the file,
-another day's count of days, and the same alert stays the same alert.
+``partialFingerprints`` entry that depends neither on the line, nor on the place of an item in a
+list, nor on the counts in the message, so that a finding keeps its identity across commits: an
+edit elsewhere in the file, an item added above, another day's count of days, and the same alert
+stays the same alert.
 
 Paths are relative to the repository (``uriBaseId`` ``%SRCROOT%``), percent-encoded as URIs.
 Code scanning takes at most 25,000 results a run: past that, the rest are counted in a
@@ -14,7 +15,6 @@ notification and left out, never silently.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from checks import __version__
 from checks.findings import Finding, printable, sort_key
+from checks.report import json_text
 from checks.rulebook import describe
 
 SCHEMA = (
@@ -30,7 +31,15 @@ SCHEMA = (
 )
 MAX_RESULTS = 25_000  # GitHub code scanning's limit for one run
 FINGERPRINT = "opsFinding/v1"
-_NUMBERS = re.compile(r"[0-9]+")
+# A number that stands alone ("31 days old", "9 days ago", "3 errors") changes from day to day;
+# one that is part of a name, a date or a path (2026-W01, INC-2026-041-A1, 2026-11-19) does
+# not, and tells two findings apart.
+_COUNT = re.compile(r"(?<![\w./:-])[0-9][0-9,.]*(?![\w/:-])")
+_INDEX = re.compile(r"\[[0-9]+\]")  # a list index moves when an item is added above it
+# A date in a message is mostly the day judged or one counted from it ("add
+# ops/p/security/2026-12-21.md", "due 2026-12-04"); what the finding is about is its file, its
+# JSON path and the ids in the message.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def uri(path: str) -> str:
@@ -40,11 +49,13 @@ def uri(path: str) -> str:
 
 
 def fingerprint(finding: Finding, prefix: str = "") -> str:
-    """What identifies a finding whatever its line and whatever numbers its message holds (a
-    count of days grows every day): its rule, file, JSON path and message with every number
-    replaced by ``0``."""
-    message = _NUMBERS.sub("0", finding.message)
-    key = "\0".join((finding.rule, prefix + finding.path, finding.json_path or "", message))
+    """What identifies a finding whatever its line, the place of its item in a list and the
+    counts its message holds (a count of days grows every day): its rule, its file, its JSON
+    path without list indices, and its message with every count and date replaced (the ids,
+    weeks and names in it kept: they tell one action item or one week from another)."""
+    message = _COUNT.sub("0", _DATE.sub("0000-00-00", finding.message))
+    where = _INDEX.sub("[]", finding.json_path or "")
+    key = "\0".join((finding.rule, prefix + finding.path, where, message))
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -133,4 +144,4 @@ def write(
     findings: Sequence[Finding], stream: TextIO, *, prefix: str = "", command: str = "ops"
 ) -> None:
     doc = document(findings, prefix=prefix, command=command)
-    stream.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    stream.write(json_text(doc, indent=2, ensure_ascii=False) + "\n")
