@@ -40,7 +40,7 @@ SCAFFOLD_CALLERS = {
     "ops-retros.yml": "reusable-retros.yml",
     "ops-evidence.yml": "reusable-evidence.yml",
 }
-UPSTREAM, REF = "acme/operations-protocol", "v0.2.0"
+UPSTREAM, REF = "acme/operations-protocol", "v0.3.0"
 BIN = Path(sys.executable).parent
 
 
