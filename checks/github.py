@@ -42,6 +42,17 @@ def web_url(api: str, environ: Mapping[str, str] = os.environ) -> str:
     return urlunsplit((parts.scheme, host, "", "", ""))
 
 
+def token(missing: str) -> str:
+    """``GITHUB_TOKEN`` from the environment (remembered as a secret), checked; ``missing``
+    says what to do when it is not set."""
+    found = secrets.env("GITHUB_TOKEN")
+    if not found:
+        raise OpsError(missing)
+    if not found.isprintable() or " " in found:
+        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
+    return found
+
+
 class GitHub:
     """Issues and comments of one repository."""
 

@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import atomic, dates, document, secrets
+    from checks import atomic, dates, document, github
     from checks import project as projects
     from checks.evidence.record import check_writable, record
     from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub
@@ -63,11 +63,7 @@ def run(args: argparse.Namespace) -> int:
             "no backlog.github_repository in project.yaml: the issues need a repository",
             path=f"ops/{project.slug}/project.yaml",
         )
-    token = secrets.env("GITHUB_TOKEN")
-    if not token:
-        raise OpsError("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
-    if not token.isprintable() or " " in token:
-        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
+    token = github.token("set GITHUB_TOKEN (a token that may write issues) to sync follow-ups")
     api = GitHub(
         os.environ.get("GITHUB_API_URL", DEFAULT_API),
         token,

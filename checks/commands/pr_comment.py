@@ -67,7 +67,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checks import secrets
+    from checks import github
     from checks.github import DEFAULT_API, GitHub
     from checks.prcomment import artifact, post, render
 
@@ -79,11 +79,7 @@ def run(args: argparse.Namespace) -> int:
             f"pull-request.json is for commit {result.pull.head_sha[:12]}, the run for "
             f"{args.head_sha[:12]}: not this run's artifact; nothing is done"
         )
-    token = secrets.env("GITHUB_TOKEN")
-    if not token:
-        raise OpsError("set GITHUB_TOKEN (a token that may write pull requests' comments)")
-    if not token.isprintable() or " " in token:
-        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
+    token = github.token("set GITHUB_TOKEN (a token that may write pull requests' comments)")
     api = GitHub(
         os.environ.get("GITHUB_API_URL", DEFAULT_API),
         token,

@@ -18,7 +18,7 @@ STATES = "open%2Cfixed%2Cdismissed%2Cauto_dismissed"
 
 def alerts(project: Project) -> tuple[list[Any], str]:
     """The repository's Dependabot alerts, and where they came from (for messages)."""
-    from checks import secrets
+    from checks import github
     from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub
 
     backlog = project.data.get("backlog", {})
@@ -29,14 +29,10 @@ def alerts(project: Project) -> tuple[list[Any], str]:
             "Dependabot alerts to fetch, or give a saved answer as FILE",
             path=f"ops/{project.slug}/project.yaml",
         )
-    token = secrets.env("GITHUB_TOKEN")
-    if not token:
-        raise OpsError(
-            "set GITHUB_TOKEN (a token that may read Dependabot alerts: security_events or "
-            "Dependabot alerts: read) to fetch the alerts, or give a saved answer as FILE"
-        )
-    if not token.isprintable() or " " in token:
-        raise OpsError("GITHUB_TOKEN holds spaces or control characters; set it to the token alone")
+    token = github.token(
+        "set GITHUB_TOKEN (a token that may read Dependabot alerts: security_events or "
+        "Dependabot alerts: read) to fetch the alerts, or give a saved answer as FILE"
+    )
     api = GitHub(
         os.environ.get("GITHUB_API_URL", DEFAULT_API),
         token,
