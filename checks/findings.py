@@ -29,7 +29,13 @@ class Finding(NamedTuple):
         return f"{shown_path(self.path)}:{self.line}"
 
     def to_json(self) -> dict[str, Any]:
-        return self._replace(path=shown_path(self.path))._asdict()
+        """The finding for ``--format json``: the text as written (escapes are JSON's), with no
+        secret ops read and no URL's password."""
+        return self._replace(
+            path=shown_path(self.path),
+            json_path=None if self.json_path is None else scrubbed(self.json_path),
+            message=scrubbed(self.message),
+        )._asdict()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
@@ -48,7 +54,7 @@ def printable(text: str) -> str:
     """``text`` as ops prints it: no secret it read (checks.secrets), one line, no terminal
     control sequence, nothing that cannot be written as UTF-8, and no ``##[``, which the GitHub
     Actions runner reads as a command anywhere in a line of a log (``##[stop-commands]``)."""
-    text = _without_userinfo(redact(text))
+    text = scrubbed(text)
     if "##[" in text:
         text = text.replace("##[", "#\\#[")
     if text.isprintable():
@@ -64,11 +70,18 @@ def _escaped(c: str) -> str:
 
 # The user information of a URL (https://user:password@host): a credential committed by
 # mistake is never copied into a message, an annotation or a code scanning alert.
-_USERINFO = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s'\"]+@")
+# (the last @ before the host ends it: a password may hold one)
+_USERINFO = re.compile(r"(?<![a-zA-Z0-9+.-])([a-zA-Z][a-zA-Z0-9+.-]*:(?://|\\/\\/))[^/?#\s'\"\\]+@")
 
 
 def _without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1[redacted]@", text) if "@" in text else text
+
+
+def scrubbed(text: str) -> str:
+    """``text`` without a secret ops read (checks.secrets) or a URL's password: before anything
+    is shown, cut or written."""
+    return _without_userinfo(redact(text))
 
 
 def shorten(value: Any, limit: int = 60) -> str:

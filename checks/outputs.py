@@ -114,6 +114,8 @@ def _cannot(wanted: Report, why: str) -> OpsError:
 
 
 def _check_target(wanted: Report, root: Path, reports: Sequence[Report]) -> None:
+    import os
+
     from checks import tree
 
     if wanted.path == "-":
@@ -123,8 +125,18 @@ def _check_target(wanted: Report, root: Path, reports: Sequence[Report]) -> None
     target = Path(wanted.path)
     top = root.resolve()
     where = target.parent.resolve() / target.name  # a link at the target is replaced, not followed
-    for kept in ("ops", "evidence", tree.templates_folder(), "schemas", ".ops.yaml"):
-        if where == top / kept or where.is_relative_to(top / kept):
+    shown = str(where).casefold()  # OPS/x on a disk that ignores case is ops/x
+    for kept in (
+        "ops",
+        "evidence",
+        tree.templates_folder(),
+        "schemas",
+        ".ops.yaml",
+        ".git",
+        ".github",
+    ):
+        inside = str(top / kept).casefold()
+        if shown == inside or shown.startswith(inside + os.sep):
             raise OpsError(
                 f"--report {wanted.fmt}:{wanted.path}: inside {kept}, which holds the "
                 "repository's own files; write reports elsewhere (for example $RUNNER_TEMP)"

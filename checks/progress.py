@@ -53,8 +53,11 @@ def reset() -> None:
 
 
 def wanted(stream: TextIO, environ: Mapping[str, str], *, quiet: bool = False) -> bool:
-    """Whether progress may be drawn on ``stream``: a terminal, not a CI log, not asked away."""
-    if quiet or environ.get("TERM") == "dumb":
+    """Whether progress may be drawn on ``stream``: a terminal, not a CI log, not a hook, not
+    asked away."""
+    # pre-commit runs a hook on a pseudo-terminal when its own output is one, and shows what the
+    # hook printed when it fails: a bar would be part of that
+    if quiet or environ.get("TERM") == "dumb" or environ.get("PRE_COMMIT"):
         return False
     if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
         return False

@@ -497,13 +497,16 @@ def test_no_output_holds_a_runner_command_or_a_password(
         assert any("'##[stop-commands]t0k'" in m for m in messages)
 
 
-def test_fingerprints_tell_weeks_apart_and_ignore_list_positions() -> None:
+def test_fingerprints_tell_weeks_and_items_apart() -> None:
     w01 = Finding("evidence/phase6/manifest.json", 1, None, "lists ops/shop/slo/2026-W01.md twice")
     w07 = w01._replace(message="lists ops/shop/slo/2026-W07.md twice")
     assert sarif.fingerprint(w01) != sarif.fingerprint(w07)
+    # two items with the same problem are two alerts, whatever their order: deleting one never
+    # hands its alert (dismissed, perhaps) to the other
+    a2 = Finding("ops/p/postmortems/a.md", 12, "$.action_items[1]", "'tracker' is required")
+    a3 = a2._replace(line=17, json_path="$.action_items[2]")
+    assert sarif.fingerprint(a2) != sarif.fingerprint(a3)
     item = Finding("ops/p/postmortems/a.md", 12, "$.action_items[1]", "overdue: A2 was due")
-    moved = item._replace(line=17, json_path="$.action_items[2]")  # an item added above it
-    assert sarif.fingerprint(item) == sarif.fingerprint(moved)
     later = item._replace(message="overdue: A2 was due 2026-12-11, 10 days ago; add 2026-12-21.md")
     sooner = item._replace(message="overdue: A2 was due 2026-12-11, 9 days ago; add 2026-12-20.md")
     assert sarif.fingerprint(later) == sarif.fingerprint(sooner)
@@ -516,6 +519,8 @@ def test_fingerprints_tell_weeks_apart_and_ignore_list_positions() -> None:
         ("templates/x.sarif", "inside templates, which holds the repository's own files"),
         ("evidence/phase6/run.log", "inside evidence, which holds the repository's own files"),
         (".ops.yaml", "inside .ops.yaml, which holds the repository's own files"),
+        (".git/config", "inside .git, which holds the repository's own files"),
+        ("OPS/shop/x.json", "inside ops, which holds the repository's own files"),  # macOS: ops/
         ("-", "a report goes to a file; --format prints"),
     ],
 )
@@ -560,3 +565,28 @@ def test_the_same_report_file_twice_is_refused(
         f"sarif:{out_file}",
     )
     assert code == 2 and err == f"ops: error: --report json:{out_file}: the same file twice\n"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["gate", "--as-of", "2026-01-13"]])
+def test_json_takes_a_password_out_of_every_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    doc = root / "ops/shop/incidents/INC-2026-001.md"
+    text = doc.read_text("utf-8")
+    doc.write_text(text.replace("status: resolved", 'status: "https://eve:pwSTATUS@h.example"'))
+    code, out, _ = run(capsys, "--root", str(root), *command, "--format", "json")
+    assert code == 1
+    assert "pwSTATUS" not in out and "https://[redacted]@h.example" in out
+
+
+def test_exit_criteria_json_holds_no_runner_command(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = sample / "ops/checkout/postmortems/2026-11-23-INC-2026-041.md"
+    text = doc.read_text("utf-8").replace("INC-2026-041-A2", "INC-2026-041-A2##[stop-commands]t")
+    doc.write_text(text, "utf-8")
+    argv = ["exit-criteria", "--project", "checkout", "--as-of", LATE, "--format", "json"]
+    _, out, _ = run(capsys, "--root", str(sample), *argv)
+    assert "##[" not in out and "##[stop-commands]t" in out.replace("\\u0023", "#")

@@ -812,3 +812,28 @@ def test_a_project_name_with_a_runner_command_is_refused_inert(
     err = capsys.readouterr().err
     assert "##[" not in err
     assert "'#\\#[stop-commands]t0k3n' is not a project's name" in err
+
+
+def test_a_comment_github_will_not_edit_is_a_refusal_not_an_edit(
+    fake: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert comment(write_result(tmp_path / "r1", {"shop": [STALE, LATE]})) == 0
+    fake.refuse["PATCH"] = (404, "Not Found")  # listed, but not ours to edit any more
+    fake.pulls[7] = _pull(head=NEWER)
+    again = write_result(tmp_path / "r2", {"shop": [STALE]}, head=NEWER)
+    assert comment(again, head=NEWER) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "ops: error: GitHub API PATCH comment 9000: HTTP 404 while the comment is listed "
+        "(check GITHUB_TOKEN and its permissions: pull-requests: write)\n"
+    )
+    assert [c["body"] for c in fake.comments] == [FAILING]  # unchanged, and said so
+    assert [m for m, _ in _writes(fake)].count("POST") == 1
+
+
+def test_a_password_is_taken_out_before_a_long_message_is_cut(fake: Any, tmp_path: Path) -> None:
+    finding = STALE._replace(message="x" * 470 + " https://alice:supersecretpassword@h.example/x")
+    assert comment(write_result(tmp_path / "r", {"shop": [finding]})) == 0
+    [made] = fake.comments
+    assert "supersec" not in made["body"]
+    assert "https:&#8203;//\\[redacted\\]\\@&#8203;h.example… (cadence)" in made["body"]

@@ -165,6 +165,7 @@ def small(tmp_path: Path) -> Path:
         pytest.param(False, {"CI": "true"}, id="a-pipe-in-ci"),
         pytest.param(True, {"CI": "true"}, id="a-terminal-in-ci"),
         pytest.param(True, {"TERM": "dumb"}, id="a-dumb-terminal"),
+        pytest.param(True, {"PRE_COMMIT": "1"}, id="a-terminal-in-a-pre-commit-hook"),
     ],
 )
 def test_no_progress_without_a_terminal_a_person_watches(
@@ -367,3 +368,42 @@ def test_off_the_bar_does_nothing() -> None:
         shown.note("1/2 projects judged")
     assert shown is progress.OFF
     assert not shown.live
+
+
+def test_ctrl_c_sends_no_query_that_was_still_waiting_its_turn(shop: Path) -> None:
+    """Eight windows at a time, two queries each: two SLOs of eight windows, interrupted while
+    the first eight hang, never send the queries of the eight windows behind them (they were
+    sent, once the hanging ones ended, before the interrupt cancelled the queue)."""
+    import signal
+
+    two = PROJECT_YAML + PROJECT_YAML[PROJECT_YAML.index("  - name: availability") :].replace(
+        "availability", "latency"
+    )
+    (shop / "ops/shop/project.yaml").write_text(two, encoding="utf-8")
+
+    release = threading.Event()
+
+    def hang(request: Request):  # type: ignore[no-untyped-def]
+        release.wait(30)
+        return answer(200, vector("1"))
+
+    with FakeServer(hang) as server:
+        argv = ["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W46"]
+        environ = {**os.environ, "OPS_PROMETHEUS_URL": server.url, "OPS_PROMETHEUS_TOKEN": TOKEN}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "checks", *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environ,
+        )
+        deadline = time.monotonic() + 30
+        while len(server.requests) < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(server.requests) == 8  # the pool is full; 8 more wait their turn
+        child.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # let the interrupt cancel the queue before the hanging queries end
+        release.set()
+        out, err = child.communicate(timeout=60)
+    assert (child.returncode, out, err) == (130, b"", b"ops: interrupted\n")
+    assert len(server.requests) == 16  # the eight windows begun, each its two queries; no more

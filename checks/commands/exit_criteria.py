@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK
 from checks.evidence.files import PENDING_DIR
 from checks.findings import printable
-from checks.report import markdown_cell
+from checks.report import json_text, markdown_cell
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             "steady": steady,
             "criteria": [c._asdict() | {"status": c.status} for c in verdict],
         }
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc, indent=2))
     elif args.format == "markdown":
         print(f"### {'✅' if steady else '❌'} {project.slug}: {summary}\n")
         print("| Criterion | Status | Evidence |\n|---|---|---|")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
-from checks.report import say
+from checks.report import json_text, say
 
 DEFAULT_HORIZON_WEEKS = 8
 
@@ -122,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         as_of=as_of.isoformat(),
     )
     if args.format == "json":
-        json.dump(
+        text = json_text(
             {
                 "calendar": rel,
                 "calendar_changed": changed,
@@ -137,10 +136,9 @@ def run(args: argparse.Namespace) -> int:
                 ],
                 "created": [new.rel for new in created],
             },
-            sys.stdout,
             indent=2,
         )
-        print()
+        sys.stdout.write(text + "\n")
         return EXIT_OK
     for m in sorted(meetings, key=lambda m: m.start):
         who = f", facilitator {m.facilitator}" if m.facilitator else ""

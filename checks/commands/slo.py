@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
 from checks.progress import add_quiet
-from checks.report import say
+from checks.report import json_text, say
 from checks.slo import SOURCES
 
 
@@ -98,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[type-arg]
     if fmt == "json":
-        json.dump(
+        text = json_text(
             {
                 "reports": [
                     {
@@ -112,10 +111,9 @@ def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[
                 ],
                 "posted": posted,
             },
-            sys.stdout,
             indent=2,
         )
-        print()
+        sys.stdout.write(text + "\n")
         return
     if fmt == "markdown":
         from checks.slo.post import summary_markdown

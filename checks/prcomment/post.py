@@ -107,8 +107,14 @@ def publish(api: GitHub, number: int, text: str, *, passed: bool, login: str) ->
         )
     except OpsError as e:
         raise Refused(str(e)) from None
-    if edited is None and find(api, number, login) is None:  # deleted since it was listed
-        if passed:
+    if edited is None:
+        still = find(api, number, login)
+        if still is not None:  # there, but GitHub would not edit it
+            raise Refused(
+                f"GitHub API PATCH comment {found.id}: HTTP 404 while the comment is listed "
+                "(check GITHUB_TOKEN and its permissions: pull-requests: write)"
+            )
+        if passed:  # deleted since it was listed
             return f"{where}: the comment was deleted; the gate passes, nothing to resolve"
         _call(api, "POST", f"/repos/{api.repo}/issues/{number}/comments", {"body": text})
         return f"{where}: the comment was deleted meanwhile; commented again"

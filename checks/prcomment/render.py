@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from checks.findings import Finding, counted
+from checks.findings import Finding, counted, scrubbed
 from checks.prcomment.artifact import Gate, Outcome
 from checks.report import markdown_cell
 
@@ -33,7 +33,9 @@ _ZWSP = "&#8203;"
 
 
 def inert(text: str, limit: int) -> str:
-    """Artifact text, at most ``limit`` characters of it, as inert Markdown on one line."""
+    """Artifact text, at most ``limit`` characters of it, as inert Markdown on one line (the
+    secrets taken out before it is cut: a cut through a password would leave its start)."""
+    text = scrubbed(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return _LINKED.sub(lambda m: m[0] + _ZWSP, markdown_cell(text))

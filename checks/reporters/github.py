@@ -42,7 +42,7 @@ def command(finding: Finding, prefix: str = "") -> str:
     kind = "warning" if finding.severity == "warning" else "error"
     where = f"{finding.json_path}: " if finding.json_path else ""
     message = printable(f"{where}{finding.message}")
-    path = shown_path(prefix + finding.path)
+    path = shown_path(prefix + finding.path).replace("##[", "#\\#[")  # as printable() does
     title = f"ops {describe(finding.rule).id}"
     return (
         f"::{kind} file={escape_property(path)},line={max(finding.line, 1)},"

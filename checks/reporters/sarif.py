@@ -2,10 +2,11 @@
 
 One run of the tool ``ops``, one reporting descriptor per rule a finding names (its summary and
 help from checks.rulebook), one result per finding with its file and line. Each result has a
-``partialFingerprints`` entry that depends neither on the line, nor on the place of an item in a
-list, nor on the counts in the message, so that a finding keeps its identity across commits: an
-edit elsewhere in the file, an item added above, another day's count of days, and the same alert
-stays the same alert.
+``partialFingerprints`` entry that depends neither on the line nor on the counts and dates in the
+message, so that a finding keeps its identity across commits: an edit elsewhere in the file, or
+another day's count of days, and the same alert stays the same alert. An item added above another
+in a list moves its index, and so gives its finding a new alert (the old one closes): never two
+findings under one alert.
 
 Paths are relative to the repository (``uriBaseId`` ``%SRCROOT%``), percent-encoded as URIs.
 Code scanning takes at most 25,000 results a run: past that, the rest are counted in a
@@ -35,7 +36,6 @@ FINGERPRINT = "opsFinding/v1"
 # one that is part of a name, a date or a path (2026-W01, INC-2026-041-A1, 2026-11-19) does
 # not, and tells two findings apart.
 _COUNT = re.compile(r"(?<![\w./:-])[0-9][0-9,.]*(?![\w/:-])")
-_INDEX = re.compile(r"\[[0-9]+\]")  # a list index moves when an item is added above it
 # A date in a message is mostly the day judged or one counted from it ("add
 # ops/p/security/2026-12-21.md", "due 2026-12-04"); what the finding is about is its file, its
 # JSON path and the ids in the message.
@@ -49,13 +49,14 @@ def uri(path: str) -> str:
 
 
 def fingerprint(finding: Finding, prefix: str = "") -> str:
-    """What identifies a finding whatever its line, the place of its item in a list and the
-    counts its message holds (a count of days grows every day): its rule, its file, its JSON
-    path without list indices, and its message with every count and date replaced (the ids,
-    weeks and names in it kept: they tell one action item or one week from another)."""
+    """What identifies a finding whatever its line and the counts and dates its message holds
+    (a count of days grows every day): its rule, its file, its JSON path and its message with
+    every count and date replaced (the ids, weeks and names in it kept: they tell one action
+    item or one week from another). The JSON path keeps its list indices: without them, two
+    items with the same problem would be told apart by their order alone, and one deleted
+    would hand its alert (dismissed, perhaps) to the next."""
     message = _COUNT.sub("0", _DATE.sub("0000-00-00", finding.message))
-    where = _INDEX.sub("[]", finding.json_path or "")
-    key = "\0".join((finding.rule, prefix + finding.path, where, message))
+    key = "\0".join((finding.rule, prefix + finding.path, finding.json_path or "", message))
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 

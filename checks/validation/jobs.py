@@ -382,15 +382,19 @@ def run(
             for slot, bucket in enumerate(ordered)
         ]
         tally.watch()  # a thread: only once the workers are forked
-        for slot, bucket, future in reversed(futures):
-            if future.cancel():  # not started: run it here
-                mine = _run_bucket(root, [jobs[i] for i in bucket], use_cache, slot)
-                for i, result in zip(bucket, mine, strict=True):
-                    done[i] = result
-        for _, bucket, future in futures:
-            if not future.cancelled():
-                for i, result in zip(bucket, future.result(), strict=True):
-                    done[i] = result
+        try:
+            for slot, bucket, future in reversed(futures):
+                if future.cancel():  # not started: run it here
+                    mine = _run_bucket(root, [jobs[i] for i in bucket], use_cache, slot)
+                    for i, result in zip(bucket, mine, strict=True):
+                        done[i] = result
+            for _, bucket, future in futures:
+                if not future.cancelled():
+                    for i, result in zip(bucket, future.result(), strict=True):
+                        done[i] = result
+        except BaseException:  # Ctrl-C, or a worker's crash: no bucket is started after it
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return [d for d in done if d is not None]
 
 

@@ -88,7 +88,11 @@ class PrometheusSource:
             ThreadPoolExecutor(max_workers=POOL) as pool,
         ):
             futures = [pool.submit(self.counts, slo, *window, inflight) for slo, window in pairs]
-            done = progress.wait_all(futures, shown, inflight)
+            try:
+                done = progress.wait_all(futures, shown, inflight)
+            except BaseException:  # Ctrl-C: the queries not sent yet are not sent
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
             failed = next((f for f in futures if f in done and f.exception()), None)
             if failed is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
