@@ -192,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     step("9. The CI gate: every operating rule as of today; it blocks the hasty postmortem")
     ops("gate", "--project", PROJECT, "--as-of", AS_OF, expect=(1,))
+    print("  What its pull request shows: each finding on its line of Files changed (and SARIF)")
+    pull_request = ("--format", "github", "--report", "sarif:ops-gate.sarif")
+    ops("gate", "--project", PROJECT, "--as-of", AS_OF, *pull_request, expect=(1,))
 
     step("10. The steady-state verdict, criterion by criterion, recorded in the evidence")
     ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
@@ -205,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evidence/phase6/run.log",
         "evidence/phase6/manifest.json",
         "evidence/phase6/validation.md",
+        "ops-gate.sarif",
     ):
         print(f"  {DEMO.relative_to(REPO)}/{rel}")
     print("The repository itself is unchanged; run `make demo` again for a fresh copy.")
