@@ -102,26 +102,35 @@ def emit(
                 Path(wanted.path), buffer.getvalue().encode("utf-8", "surrogateescape")
             )
         except OSError as e:
-            raise _cannot(wanted, e.strerror or str(e)) from None
+            raise _cannot(f"--report {wanted.fmt}:{wanted.path}", e.strerror or str(e)) from None
     render(fmt, out)
 
 
-def _cannot(wanted: Report, why: str) -> OpsError:
+def _cannot(option: str, why: str) -> OpsError:
     return OpsError(
-        f"--report {wanted.fmt}:{wanted.path}: cannot write it ({why}); check that its folder "
-        "can be written and that the path is a file"
+        f"{option}: cannot write it ({why}); check that its folder can be written and that "
+        "the path is a file"
     )
 
 
-def _check_target(wanted: Report, root: Path, reports: Sequence[Report]) -> None:
+def check_target(path: str, root: Path, option: str) -> None:
+    """OpsError unless ``path`` (given as ``option``, such as ``--out FILE``) may be written: not
+    inside ops/, evidence/, the templates or another folder of the repository's own files."""
+    _check_target(Report("", path), root, [], shown_as=option)
+
+
+def _check_target(
+    wanted: Report, root: Path, reports: Sequence[Report], shown_as: str | None = None
+) -> None:
     import os
 
     from checks import tree
 
+    option = shown_as or f"--report {wanted.fmt}:{wanted.path}"
     if wanted.path == "-":
-        raise OpsError(f"--report {wanted.fmt}:-: a report goes to a file; --format prints")
+        raise OpsError(f"{option}: a report goes to a file; --format prints")
     if [r.path for r in reports].count(wanted.path) > 1:
-        raise OpsError(f"--report {wanted.fmt}:{wanted.path}: the same file twice")
+        raise OpsError(f"{option}: the same file twice")
     target = Path(wanted.path)
     top = root.resolve()
     where = target.parent.resolve() / target.name  # a link at the target is replaced, not followed
@@ -138,13 +147,13 @@ def _check_target(wanted: Report, root: Path, reports: Sequence[Report]) -> None
         inside = str(top / kept).casefold()
         if shown == inside or shown.startswith(inside + os.sep):
             raise OpsError(
-                f"--report {wanted.fmt}:{wanted.path}: inside {kept}, which holds the "
-                "repository's own files; write reports elsewhere (for example $RUNNER_TEMP)"
+                f"{option}: inside {kept}, which holds the repository's own files; write "
+                f"{'it' if shown_as else 'reports'} elsewhere (for example $RUNNER_TEMP)"
             )
     try:
         _writable(target)
     except OSError as e:
-        raise _cannot(wanted, e.strerror or str(e)) from None
+        raise _cannot(option, e.strerror or str(e)) from None
 
 
 def _writable(target: Path) -> None:

@@ -14,6 +14,12 @@ What it puts in on purpose:
 - W42's availability fails by one request: its bad share is one request above
   the 99.9 % objective's budget.
 
+Beside them, per-service series for per-label SLOs (``group_by: [service]``): an
+``api_requests_total`` counter by service and code and an ``api_request_duration_seconds``
+histogram by service, at constant rates (SERVICES), so that a test computes any window's
+counts from these parameters alone; search has an incident in W43 (SERVICE_INCIDENT), and
+cart never had an error, so it has no code="500" series at all.
+
 Samples stand exactly on every day's and week's boundaries, so a window's
 increase needs no extrapolation and equals the tally (Prometheus 2.x range
 selectors include both ends; a sample's events are those since the one before).
@@ -42,6 +48,10 @@ INCIDENT = (
 )
 HAIR_WEEK = "2026-W42"
 BUCKETS = ("0.1", "0.5", "1.0", "+Inf")
+# Per five minutes and service: requests, errors (code 500) and requests slower than 0.3 s.
+SERVICES = {"cart": (400, 0, 2), "checkout": (1000, 1, 5), "search": (250, 0, 1)}
+# search's errors per five minutes during INCIDENT (in W43), on top of its usual ones.
+SERVICE_INCIDENT = ("search", 125)
 
 # The project.yaml SLOs the tests use, with the generator's names.
 SLOS = {
@@ -76,7 +86,10 @@ class Tally:
         return good, total
 
 
-def _events(when: dt.datetime) -> dict[str, int]:
+Services = dict[str, tuple[int, int, int]]
+
+
+def _events(when: dt.datetime, services: Services = SERVICES) -> dict[str, int]:
     """Events in the five minutes before ``when``."""
     t = when.timestamp()
     busy = 0.6 + 0.4 * (8 <= when.hour < 22)
@@ -93,6 +106,11 @@ def _events(when: dt.datetime) -> dict[str, int]:
         under_1s = requests * 3 // 4
     payments = int(requests * 0.1)
     failed_payments = round(payments * 0.006 * _draw("pay", t)) + (payments // 5 if incident else 0)
+    by_service = {}
+    for name, (served, failed, slow) in services.items():
+        extra = SERVICE_INCIDENT[1] if incident and name == SERVICE_INCIDENT[0] else 0
+        by_service |= {f"{name}:requests": served, f"{name}:errors": failed + extra}
+        by_service[f"{name}:slow"] = slow
     return {
         "requests": requests,
         "errors": errors,
@@ -100,6 +118,7 @@ def _events(when: dt.datetime) -> dict[str, int]:
         "under_1s": under_1s,
         "payments": payments,
         "failed_payments": failed_payments,
+        **by_service,
     }
 
 
@@ -115,7 +134,8 @@ class Dataset:
     days: dict[str, str]  # file name -> OpenMetrics text, one file per UTC day
 
 
-def generate() -> Dataset:
+def generate(services: Services = SERVICES) -> Dataset:
+    """The data; ``services``: the per-service series' (the benchmark asks for 20)."""
     times = []
     t = START
     while t <= END:
@@ -129,7 +149,7 @@ def generate() -> Dataset:
         events: dict[str, int] = defaultdict(int)
         step = previous + dt.timedelta(seconds=STEP)
         while step <= when:  # a gap's events arrive with the first scrape after it
-            for key, value in _events(step).items():
+            for key, value in _events(step, services).items():
                 events[key] += value
             step += dt.timedelta(seconds=STEP)
         per_scrape.append(dict(events))
@@ -149,7 +169,7 @@ def generate() -> Dataset:
             events["payments"] - events["failed_payments"],
             events["payments"],
         )
-    return Dataset(tally, _openmetrics(times, per_scrape))
+    return Dataset(tally, _openmetrics(times, per_scrape, services))
 
 
 def _fail_by_a_hair(times: list[dt.datetime], per_scrape: list[dict[str, int]]) -> None:
@@ -162,7 +182,9 @@ def _fail_by_a_hair(times: list[dt.datetime], per_scrape: list[dict[str, int]]) 
     per_scrape[inside[-1]]["errors"] += _hair_errors(total, bad)
 
 
-def _openmetrics(times: list[dt.datetime], per_scrape: list[dict[str, int]]) -> dict[str, str]:
+def _openmetrics(
+    times: list[dt.datetime], per_scrape: list[dict[str, int]], services: Services
+) -> dict[str, str]:
     """Cumulative counters (reset at RESTART), one OpenMetrics text per UTC day."""
     counters: dict[str, int] = defaultdict(int)
     rows: dict[str, list[tuple[str, str, int, int]]] = defaultdict(list)  # day -> (family, ...)
@@ -185,13 +207,20 @@ def _openmetrics(times: list[dt.datetime], per_scrape: list[dict[str, int]]) -> 
             - ((events["payments"] - events["failed_payments"]) * 9 // 10)
         )
         counters["timeout"] += events["failed_payments"]
+        for name, (_, errors, _) in services.items():
+            served, failed = events[f"{name}:requests"], events[f"{name}:errors"]
+            counters[f"{name}:200"] += served - failed
+            if errors or name == SERVICE_INCIDENT[0]:  # cart never fails: no code="500" series
+                counters[f"{name}:500"] += failed
+            counters[f"{name}:le0.3"] += served - events[f"{name}:slow"]
+            counters[f"{name}:count"] += served
         at = int(when.timestamp())
         day = when.strftime("%Y-%m-%d")
         for key, value in counters.items():
             rows[day].append((key, "", at, value))
     files = {}
     for day, samples in sorted(rows.items()):
-        files[f"{day}.om"] = _day_text(samples)
+        files[f"{day}.om"] = _day_text(samples, services)
     return files
 
 
@@ -227,31 +256,56 @@ _SERIES = {
         'payment_authorizations_total{job="shop-api",outcome="timeout"}',
     ),
 }
+
+
+def _service_series(services: Services) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The per-service series by key, and the histogram's _count series (the +Inf bucket's
+    series, renamed: a histogram has _count and _sum beside its buckets)."""
+    series, counts = {}, {}
+    for name in services:
+        labels = f'job="shop-api",service="{name}"'
+        series[f"{name}:200"] = ("api_requests", f'api_requests_total{{{labels},code="200"}}')
+        series[f"{name}:500"] = ("api_requests", f'api_requests_total{{{labels},code="500"}}')
+        series[f"{name}:le0.3"] = (
+            "api_request_duration_seconds",
+            f'api_request_duration_seconds_bucket{{{labels},le="0.3"}}',
+        )
+        series[f"{name}:count"] = (
+            "api_request_duration_seconds",
+            f'api_request_duration_seconds_bucket{{{labels},le="+Inf"}}',
+        )
+        counts[f"{name}:count"] = f"api_request_duration_seconds_count{{{labels}}}"
+    return series, counts
+
+
 _TYPES = {
     "http_requests": "counter",
     "http_request_duration_seconds": "histogram",
     "payment_authorizations": "counter",
+    "api_requests": "counter",
+    "api_request_duration_seconds": "histogram",
 }
 
 
-def _day_text(samples: list[tuple[str, str, int, int]]) -> str:
+def _day_text(samples: list[tuple[str, str, int, int]], services: Services) -> str:
     """OpenMetrics: each family's series together, each series in time order, then # EOF."""
     by_series: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for key, _, at, value in samples:
         by_series[key].append((at, value))
+    extra, counts = _service_series(services)
+    every = {**_SERIES, **extra}
+    counts["count"] = 'http_request_duration_seconds_count{job="shop-api"}'
     out = []
     for family, kind in _TYPES.items():
         out.append(f"# TYPE {family} {kind}")
-        for key, (fam, name) in _SERIES.items():
+        for key, (fam, name) in every.items():
             if fam != family:
                 continue
             for at, value in by_series.get(key, []):
                 out.append(f"{name} {value} {at}")
-            if key == "count":  # a histogram has _count (and _sum) beside its buckets
+            if key in counts:
                 for at, value in by_series.get(key, []):
-                    out.append(
-                        f'http_request_duration_seconds_count{{job="shop-api"}} {value} {at}'
-                    )
+                    out.append(f"{counts[key]} {value} {at}")
     out.append("# EOF")
     return "\n".join(out) + "\n"
 

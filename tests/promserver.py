@@ -42,9 +42,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(folder: Path) -> Server:
+def start(folder: Path, services: promdata.Services = promdata.SERVICES) -> Server:
+    """``services``: promdata's per-service series (the benchmark asks for more)."""
     prometheus, promtool = binaries()
-    dataset = promdata.generate()
+    dataset = promdata.generate(services)
     inputs = promdata.write(dataset, folder / "openmetrics")
     data = folder / "tsdb"
 

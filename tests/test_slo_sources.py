@@ -176,10 +176,12 @@ def test_empty_and_nan_are_no_data(payload: object) -> None:
     assert compute.figures(SLO, counts[0]).status == "NO_DATA"
 
 
-def test_several_series_are_summed() -> None:
+def test_several_series_are_an_error_not_a_sum() -> None:
+    """Without group_by, summing them would hide which one failed (tests/test_slo_groups.py)."""
     with FakeServer(lambda r: answer(200, vector("1", "2.5"))) as server:
         source = PrometheusSource(server.url)
-        assert source.value("x", "7d", WEEK.end) == 3.5
+        with pytest.raises(OpsError, match=r"^the query 'x' answers 2 series; an SLO needs one"):
+            source.value("x", "7d", WEEK.end)
         source.close()
 
 

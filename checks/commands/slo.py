@@ -1,4 +1,5 @@
-"""``ops slo --project P``: the weekly SLO report (also ``scripts/monitor_slo.py``)."""
+"""``ops slo --project P``: the weekly SLO report (also ``scripts/monitor_slo.py``); and
+``ops slo rules --project P``: Prometheus rules from the same SLOs (checks.commands.slo_rules)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_FAILED, EXIT_OK, OpsError
@@ -17,11 +19,24 @@ from checks.slo import SOURCES
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "slo",
-        help="write the weekly SLO report",
+        help="write the weekly SLO report, or (ops slo rules) the SLOs' Prometheus rules",
         description="Measure the project's SLOs over an ISO week (Monday 00:00 UTC to the next "
-        "Monday) and write ops/<project>/slo/<week>.md. By default the last complete week.",
+        "Monday) and write ops/<project>/slo/<week>.md. By default the last complete week. "
+        "ops slo rules --project P [--out FILE] writes Prometheus recording and burn-rate "
+        "alerting rules for the same SLOs instead (docs/slo-alerts.md).",
+    )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("rules",),
+        help="rules: print (or --out FILE) the Prometheus rules instead of writing the report",
     )
     parser.add_argument("--project", required=True, metavar="P")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="with rules: write the rules to FILE (replaced whole) instead of printing them",
+    )
     weeks = parser.add_mutually_exclusive_group()
     weeks.add_argument("--week", metavar="YYYY-Www", help="one week, e.g. 2026-W47")
     weeks.add_argument("--weeks", metavar="FIRST..LAST", help="a range, e.g. 2026-W40..2026-W47")
@@ -35,11 +50,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a week is FAIL or NO_DATA"
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), help="of the report's summary (text)"
+    )
     add_quiet(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "rules":
+        from checks.commands import slo_rules
+
+        return slo_rules.run(args)
+    if args.out is not None:
+        raise OpsError("--out is an option of ops slo rules; the report goes to ops/<project>/slo/")
+    return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from checks import dates
     from checks import project as projects
     from checks.evidence.record import check_writable, record
@@ -90,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if failure is not None:
         raise failure
-    _print(args.format, written, posted)
+    _print(args.format or "text", written, posted)
     bad = [w for w in written if w.report.status != "PASS"]
     return EXIT_FAILED if args.strict and bad else EXIT_OK
 
@@ -123,8 +150,20 @@ def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[
         return
     for w in written:
         state = "written" if w.changed else "unchanged"
-        failing = [e.slo.name for e in w.report.slos if e.week.status != "PASS"]
+        failing = [_named(e) for e in w.report.slos if e.week.status != "PASS"]
         extra = f" ({', '.join(failing)})" if failing else ""
         say(f"{w.rel}: {w.report.status}{extra}, {state}")
     for where in posted:
         say(f"posted: {where}")
+
+
+def _named(entry: Any) -> str:
+    """An SLO that did not pass, with the groups that failed (group_by): what to look at."""
+    from checks.slo.groups import label_text
+
+    failed = [g for g in entry.groups if g.week.status == "FAIL"]
+    if not entry.slo.group_by or not failed:
+        return str(entry.slo.name)
+    shown = "; ".join(label_text(entry.slo.group_by, g.labels) for g in failed[:5])
+    more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+    return f"{entry.slo.name}: {shown}{more}"

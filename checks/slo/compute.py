@@ -8,6 +8,7 @@ FAIL never shows an SLI equal to its objective.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
@@ -34,8 +35,9 @@ class Figures(NamedTuple):
 
 def figures(slo: Slo, counts: Counts) -> Figures:
     good, total = (None if v is None or not math.isfinite(v) else v for v in counts)
-    if good is None or total is None or total <= 0 or good < 0 or good > total:
+    if not usable(counts):
         return Figures(None, _number(good), _number(total), None, None, NO_DATA)
+    assert good is not None and total is not None
     exact_good, exact_total = Decimal(repr(float(good))), Decimal(repr(float(total)))
     bad_share = (exact_total - exact_good) / exact_total
     burn = bad_share / slo.budget
@@ -51,8 +53,24 @@ def figures(slo: Slo, counts: Counts) -> Figures:
     )
 
 
+def usable(counts: Counts) -> bool:
+    """Counts that give an SLI: finite, some events, 0 <= good <= total."""
+    good, total = counts
+    if good is None or total is None or not (math.isfinite(good) and math.isfinite(total)):
+        return False
+    return 0 <= good <= total and total > 0
+
+
+def summed(counts: Iterable[Counts]) -> Counts:
+    """The usable counts added up (an SLO's groups as one); None without any."""
+    kept = [c for c in counts if usable(c)]
+    if not kept:
+        return Counts(None, None)
+    return Counts(math.fsum(c.good or 0.0 for c in kept), math.fsum(c.total or 0.0 for c in kept))
+
+
 def overall(statuses: list[str]) -> str:
-    """FAIL if any SLO failed; PASS only if every SLO passed; otherwise NO_DATA."""
+    """FAIL if any SLO (or group) failed; PASS only if every one passed; otherwise NO_DATA."""
     if FAIL in statuses:
         return FAIL
     if statuses and all(s == PASS for s in statuses):

@@ -11,7 +11,8 @@ from typing import Any
 @dataclass(frozen=True)
 class Slo:
     """One SLO. ``good``, ``bad`` and ``total`` are PromQL with a ``{{window}}`` placeholder
-    (exactly one of ``good`` and ``bad`` is set)."""
+    (exactly one of ``good`` and ``bad`` is set). With ``group_by`` (label names), each query
+    answers one series per group and the SLO has one SLI per group (checks.slo.groups)."""
 
     name: str
     objective: Decimal  # percent, 0 < objective < 100
@@ -19,6 +20,7 @@ class Slo:
     good: str | None = None
     bad: str | None = None
     description: str | None = None
+    group_by: tuple[str, ...] = ()
 
     @property
     def budget(self) -> Decimal:
@@ -34,6 +36,7 @@ def slos(project_data: dict[str, Any]) -> list[Slo]:
 def _slo(entry: dict[str, Any]) -> Slo:
     objective = Decimal(str(entry["objective"]))
     description = entry.get("description")
+    group_by = tuple(entry.get("group_by", ()))
     sli = entry["sli"]
     if "ratio" in sli:
         ratio = sli["ratio"]
@@ -44,27 +47,32 @@ def _slo(entry: dict[str, Any]) -> Slo:
             ratio.get("good"),
             ratio.get("bad"),
             description,
+            group_by,
         )
     latency = sli["latency"]
+    histogram, selector = latency["histogram"], latency.get("selector", "")
     return Slo(
         entry["name"],
         objective,
-        histogram_query(latency["histogram"], latency.get("selector", ""), "+Inf"),
-        histogram_query(latency["histogram"], latency.get("selector", ""), latency["threshold"]),
+        histogram_query(histogram, selector, "+Inf", group_by),
+        histogram_query(histogram, selector, latency["threshold"], group_by),
         None,
         description,
+        group_by,
     )
 
 
-def histogram_query(histogram: str, selector: str, le: str) -> str:
-    """Events in the histogram's bucket ``le`` over the window (``le="+Inf"``: all events).
+def histogram_query(histogram: str, selector: str, le: str, by: tuple[str, ...] = ()) -> str:
+    """Events in the histogram's bucket ``le`` over the window (``le="+Inf"``: all events),
+    summed by the ``by`` labels (one series per group) or into one series.
 
     ``le`` is compared as a string, exactly as Prometheus exposes it ("0.5", not "0.50").
     """
     labels = selector.strip()
     labels = labels[1:-1].strip() if labels.startswith("{") and labels.endswith("}") else labels
     matchers = ", ".join(part for part in (labels, f'le="{le}"') if part)
-    return f"sum(increase({histogram}{{{matchers}}}[{{{{window}}}}]))"
+    grouping = f" by ({', '.join(by)}) " if by else ""
+    return f"sum{grouping}(increase({histogram}{{{matchers}}}[{{{{window}}}}]))"
 
 
 def prometheus_duration(delta: dt.timedelta) -> str:

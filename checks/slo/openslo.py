@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks import document
 from checks.document import DocumentError
@@ -175,4 +175,34 @@ def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
             line = (first.line if first else 1) + first_line - 1
             raise OpsError(message, path=rel, line=line)
         out.append((first_line, doc))
+    return out
+
+
+class Origin(NamedTuple):
+    """Where an OpenSLO SLO is defined, and its runbook (``metadata.annotations.runbook``)."""
+
+    path: str
+    line: int
+    runbook: str | None
+
+
+def origins(root: Path, project: str) -> dict[str, Origin]:
+    """The SLOs of the project's OpenSLO files by name (for ``ops slo rules``); files that
+    cannot be read are left out (``load`` reports them)."""
+    from checks import tree
+
+    found = tree.scan(root, ("ops", project, "openslo"))
+    out: dict[str, Origin] = {}
+    for rel in sorted(k.rel for k in found.known if k.what == "openslo"):
+        try:
+            documents = _documents(root / rel, rel)
+        except OpsError:
+            continue
+        for first, doc in documents:
+            if doc.data.get("kind") != "SLO":
+                continue
+            annotations = doc.data["metadata"].get("annotations")
+            runbook = annotations.get("runbook") if isinstance(annotations, dict) else None
+            line = doc.line(["metadata", "name"]) + first - 1
+            out.setdefault(doc.data["metadata"]["name"], Origin(rel, line, runbook))
     return out

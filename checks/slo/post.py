@@ -20,7 +20,7 @@ from checks.errors import OpsError
 from checks.github import DEFAULT_API, DEFAULT_DEADLINE, GitHub, author, labels, web_url
 from checks.project import Project
 from checks.retros.followups import TRUSTED
-from checks.slo.render import decimal_text
+from checks.slo.render import decimal_text, named
 from checks.slo.weekly import Written
 
 LABEL = "slo-status"
@@ -47,8 +47,9 @@ def summary_markdown(written: Written) -> str:
         budget = (
             "n/a" if f.error_budget_remaining is None else f"{f.error_budget_remaining * 100:.2f} %"
         )
+        name = entry.slo.name if f.status == "PASS" else named(entry, f.status)
         lines.append(
-            f"| {entry.slo.name} | {decimal_text(entry.slo.objective)} % | {sli} | {budget} | "
+            f"| {name} | {decimal_text(entry.slo.objective)} % | {sli} | {budget} | "
             f"{_ICON[f.status]} {f.status} |"
         )
     lines += ["", f"Report: `{written.rel}`", ""]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
@@ -18,12 +19,22 @@ from checks.slo.model import Slo
 
 DEFAULT_NOTES = "<!-- Add context: incidents, releases, known gaps in the data. -->\n"
 _ICON = {PASS: "✅ PASS", FAIL: "❌ FAIL", NO_DATA: "⚪ NO_DATA"}
+SHOWN_GROUPS = 10  # groups named in the Summary per SLO; the rest are counted
+
+
+class GroupWeek(NamedTuple):
+    """One group of an SLO with group_by: its labels' values, in group_by's order."""
+
+    labels: tuple[str, ...]
+    week: Figures
+    days: list[Figures]
 
 
 class SloWeek(NamedTuple):
     slo: Slo
-    week: Figures
+    week: Figures  # with group_by: the groups' counts added up, and the groups' status
     days: list[Figures]  # Monday to Sunday, UTC
+    groups: tuple[GroupWeek, ...] = ()  # with group_by, in order of their labels
 
 
 class Report(NamedTuple):
@@ -68,8 +79,32 @@ def _front_matter(report: Report, generated_at: dt.datetime) -> str:
             f"    burn_rate: {_yaml_number(figures.burn_rate)}",
             f"    status: {figures.status}",
         ]
+        if entry.slo.group_by:
+            lines += _groups_front_matter(entry)
     lines += [f"generated_at: {_instant(generated_at)}", "---", ""]
     return "\n".join(lines)
+
+
+def _groups_front_matter(entry: SloWeek) -> list[str]:
+    names = entry.slo.group_by
+    lines = ["    group_by:", *(f"      - {_text(name)}" for name in names)]
+    lines.append("    groups:" if entry.groups else "    groups: []")
+    for group in entry.groups:
+        figures = group.week
+        lines.append("      - labels:")
+        lines += [
+            f"          {_text(name)}: {_text(value)}"
+            for name, value in zip(names, group.labels, strict=True)
+        ]
+        lines += [
+            f"        sli: {_yaml_number(figures.sli)}",
+            f"        good: {_yaml_number(figures.good)}",
+            f"        total: {_yaml_number(figures.total)}",
+            f"        error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
+            f"        burn_rate: {_yaml_number(figures.burn_rate)}",
+            f"        status: {figures.status}",
+        ]
+    return lines
 
 
 def _instant(moment: dt.datetime) -> str:
@@ -128,10 +163,33 @@ def _body(report: Report, notes: str) -> str:
         )
     if not report.slos:
         out.append("| (no SLOs in project.yaml) | | | | | | | |")
+    for entry in report.slos:
+        if entry.slo.group_by:
+            out += _group_table(entry)
     out += ["", "## Daily SLI", ""]
     out += _daily(report)
     out += ["## Notes", "", notes.rstrip("\n"), ""]
     return "\n".join(out)
+
+
+def _group_table(entry: SloWeek) -> list[str]:
+    """An SLO with group_by: a table of its groups, under the SLOs table."""
+    names = entry.slo.group_by
+    out = ["", f"### {entry.slo.name} by {', '.join(names)}", ""]
+    if not entry.groups:
+        return [*out, "No group had data."]
+    out += [
+        "| " + " | ".join(names) + " | SLI | Good | Total | Budget left | Burn rate | Status |",
+        "|" + "---|" * (len(names) + 6),
+    ]
+    for group in entry.groups:
+        f = group.week
+        values = " | ".join(group_cells(group.labels))
+        out.append(
+            f"| {values} | {_percent(f.sli)} | {_count(f.good)} | {_count(f.total)} | "
+            f"{_share(f.error_budget_remaining)} | {_plain(f.burn_rate)} | {_ICON[f.status]} |"
+        )
+    return out
 
 
 def _summary(report: Report) -> str:
@@ -143,27 +201,64 @@ def _summary(report: Report) -> str:
     if not report.slos:
         return f"**NO_DATA**: the project defines no SLOs, so {span} has no verdict."
     if failed:
-        worst = max(failed, key=lambda e: e.week.burn_rate or 0)
-        over = (worst.week.burn_rate or 0) - 1
+        worst_name, worst = max(_units(failed, FAIL), key=lambda u: u[1].burn_rate or 0)
+        over = (worst.burn_rate or 0) - 1
         text = (
-            f"**FAIL**: {_names(failed)} missed {'its' if len(failed) == 1 else 'their'} "
-            f"objective{'' if len(failed) == 1 else 's'} in {span}. Worst: {worst.slo.name} at a "
-            f"burn rate of {worst.week.burn_rate:.2f} ({over * 100:.0f} % over the week's budget)."
+            f"**FAIL**: {_names(failed, FAIL)} missed {'its' if len(failed) == 1 else 'their'} "
+            f"objective{'' if len(failed) == 1 else 's'} in {span}. Worst: {worst_name} at a "
+            f"burn rate of {worst.burn_rate:.2f} ({over * 100:.0f} % over the week's budget)."
         )
     elif missing:
         text = (
-            f"**NO_DATA**: no data for {_names(missing)} in {span}; a week without data is "
-            "never a PASS."
+            f"**NO_DATA**: no data for {_names(missing, NO_DATA)} in {span}; a week without data "
+            "is never a PASS."
         )
     else:
-        lowest = min(report.slos, key=lambda e: e.week.error_budget_remaining or 0)
+        lowest_name, lowest = min(
+            _units(report.slos), key=lambda u: u[1].error_budget_remaining or 0
+        )
         text = (
             f"**PASS**: every SLO met its objective in {span}. Least budget left: "
-            f"{lowest.slo.name}, {_share(lowest.week.error_budget_remaining)} of the week's budget."
+            f"{lowest_name}, {_share(lowest.error_budget_remaining)} of the week's budget."
         )
     if failed and missing:
-        text += f" No data for {_names(missing)}."
+        text += f" No data for {_names(missing, NO_DATA)}."
     return text
+
+
+def _units(entries: Sequence[SloWeek], status: str | None = None) -> list[tuple[str, Figures]]:
+    """What a verdict is about: each SLO, or each group of an SLO with group_by (those with
+    ``status`` when given), named as people read them."""
+    out = []
+    for e in entries:
+        if not e.slo.group_by:
+            out.append((e.slo.name, e.week))
+            continue
+        out += [
+            (f"{e.slo.name} {group_text(e.slo, g.labels)}", g.week)
+            for g in e.groups
+            if status is None or g.week.status == status
+        ]
+    return out
+
+
+def group_text(slo: Slo, labels: tuple[str, ...]) -> str:
+    """A group as the report's body shows it: ``service=checkout``, Markdown-safe."""
+    from checks.slo.groups import label_text
+
+    return _markdown(label_text(slo.group_by, labels))
+
+
+def group_cells(values: Sequence[str]) -> list[str]:
+    """A group's label values as the cells of its row in the table of groups."""
+    from checks.slo.groups import label_value
+
+    return [_markdown(label_value(v)) for v in values]
+
+
+def _markdown(text: str) -> str:
+    """``text`` shown as it is: Markdown's punctuation escaped (a label value is anyone's)."""
+    return re.sub(r"([\\`*_\[\]<>|#!~&])", r"\\\1", text)
 
 
 def _daily(report: Report) -> list[str]:
@@ -173,7 +268,7 @@ def _daily(report: Report) -> list[str]:
     labels = [f"{d:%a} {d.day}" for d in days]
     out: list[str] = []
     for entry in report.slos:
-        values = [f.sli for f in entry.days]
+        values = _chart_values(entry)
         known = [v for v in values if v is not None]
         objective = float(entry.slo.objective)
         if not known:
@@ -181,9 +276,10 @@ def _daily(report: Report) -> list[str]:
             continue
         low = min([*known, objective])
         floor = max(0.0, _nice_floor(low))
+        lowest = ", the lowest of its groups each day" if entry.slo.group_by else ""
         out += [
             f"{entry.slo.name} per UTC day against its objective "
-            f"({decimal_text(entry.slo.objective)} %):",
+            f"({decimal_text(entry.slo.objective)} %){lowest}:",
             "",
             "```mermaid",
             "xychart-beta",
@@ -200,9 +296,25 @@ def _daily(report: Report) -> list[str]:
         "|---|" + "---|" * 7,
     ]
     for entry in report.slos:
-        cells = [_plain(f.sli) if f.sli is not None else "n/a" for f in entry.days]
-        out.append(f"| {entry.slo.name} % | " + " | ".join(cells) + " |")
+        rows = [(entry.slo.name, entry.days)] if not entry.slo.group_by else []
+        rows += [
+            (f"{entry.slo.name} {group_text(entry.slo, g.labels)}", g.days) for g in entry.groups
+        ]
+        for name, figures in rows:
+            cells = [_plain(f.sli) if f.sli is not None else "n/a" for f in figures]
+            out.append(f"| {name} % | " + " | ".join(cells) + " |")
     out.append("")
+    return out
+
+
+def _chart_values(entry: SloWeek) -> list[float | None]:
+    """The SLI per day; with group_by the lowest group's each day (the one to look at)."""
+    if not entry.slo.group_by:
+        return [f.sli for f in entry.days]
+    out: list[float | None] = []
+    for day in range(len(entry.days)):
+        known = [sli for g in entry.groups if (sli := g.days[day].sli) is not None]
+        out.append(min(known) if known else None)
     return out
 
 
@@ -215,9 +327,21 @@ def _nice_floor(value: float) -> float:
     return 0.0  # pragma: no cover
 
 
-def _names(entries: Sequence[SloWeek]) -> str:
-    names = [e.slo.name for e in entries]
+def _names(entries: Sequence[SloWeek], status: str) -> str:
+    """The SLOs' names; an SLO with group_by is followed by its groups with ``status``."""
+    names = [named(e, status) for e in entries]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def named(entry: SloWeek, status: str) -> str:
+    """The SLO's name; with group_by followed by its groups with ``status`` (Markdown)."""
+    if not entry.slo.group_by:
+        return entry.slo.name
+    named = [group_text(entry.slo, g.labels) for g in entry.groups if g.week.status == status]
+    if not named:
+        return f"{entry.slo.name} (no groups)" if not entry.groups else entry.slo.name
+    more = f" and {len(named) - SHOWN_GROUPS} more" if len(named) > SHOWN_GROUPS else ""
+    return f"{entry.slo.name} ({'; '.join(named[:SHOWN_GROUPS])}{more})"
 
 
 def _percent(value: float | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -14,9 +14,10 @@ from checks.dates import Week, parse_instant
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.project import Project
-from checks.slo import SOURCES, compute, render
+from checks.slo import SOURCES, compute, groups, render
+from checks.slo.groups import Measured
 from checks.slo.model import Slo, slos
-from checks.slo.render import Report, SloWeek
+from checks.slo.render import GroupWeek, Report, SloWeek
 from checks.slo.sources import Source
 
 _NOTES = re.compile(r"^##[ \t]+Notes[ \t#]*\r?$", re.MULTILINE)  # as document.headings reads it
@@ -76,10 +77,27 @@ def measure(root: Path, project: Project, source: Source, week: Week) -> Report:
     windows = [(week.start, week.end), *week.days()]
     definitions = all_slos(root, project)
     for slo, counts in zip(definitions, source.measure_all(definitions, windows), strict=True):
-        figures = [compute.figures(slo, c) for c in counts]
-        entries.append(SloWeek(slo, figures[0], figures[1:]))
+        entries.append(slo_week(slo, counts))
     status = compute.overall([e.week.status for e in entries])
     return Report(project.slug, week, source.name, status, entries)
+
+
+def slo_week(slo: Slo, measured: Sequence[Measured]) -> SloWeek:
+    """One SLO's figures for the week (``measured[0]``) and its days. With group_by: each
+    group's, and for the SLO the groups' counts added up, its status the groups' (FAIL if one
+    failed, PASS only if all passed)."""
+    per_group = groups.by_group(slo, measured)
+    if not slo.group_by:
+        figures = [compute.figures(slo, c) for c in per_group[()]]
+        return SloWeek(slo, figures[0], figures[1:])
+    parts = []
+    for group, counts in per_group.items():
+        figures = [compute.figures(slo, c) for c in counts]
+        parts.append(GroupWeek(group, figures[0], figures[1:]))
+    windows = zip(*per_group.values(), strict=True) if per_group else [()] * len(measured)
+    together = [compute.figures(slo, compute.summed(c)) for c in windows]
+    status = compute.overall([p.week.status for p in parts])
+    return SloWeek(slo, together[0]._replace(status=status), together[1:], tuple(parts))
 
 
 def report_path(project: str, week: Week) -> str:

@@ -68,11 +68,8 @@ def check_body(
 def _table(
     section: markdown.Section, source: list[str], entries: list[dict[str, Any]]
 ) -> list[tuple[int, str]]:
-    rows = [
-        x.number
-        for x in section.lines
-        if x.kind == markdown.TEXT and source[x.number].lstrip().startswith("|")
-    ][2:]  # after the header and the delimiter row
+    tables = _tables(section, source)
+    rows = tables[0][1] if tables and tables[0][0] is None else []
     if len(rows) != len(entries):
         return [
             (
@@ -83,7 +80,7 @@ def _table(
         ]
     out = []
     for number, entry in zip(rows, entries, strict=True):
-        cells = [c.strip() for c in source[number].strip().strip("|").split("|")]
+        cells = _cells(source[number])
         name, objective, status = (
             cells[0],
             _percent(cells[1] if len(cells) > 1 else ""),
@@ -98,7 +95,94 @@ def _table(
                     f"matter {want[0]} {_shown(want[1])} % {want[2]}; {BY_HAND}",
                 )
             )
+    grouped = [e for e in entries if isinstance(e.get("groups"), list) and e["groups"]]
+    later = [t for t in tables[1:] if t[0] is not None]
+    if len(later) != len(grouped):
+        return [
+            *out,
+            (
+                section.line,
+                f"the SLOs section has {len(later)} table{'s' if len(later) != 1 else ''} of "
+                f"groups, the front matter {len(grouped)} SLO{'s' if len(grouped) != 1 else ''} "
+                f"with groups; {BY_HAND}",
+            ),
+        ]
+    for (heading, group_rows), entry in zip(later, grouped, strict=True):
+        out += _group_rows(heading or section.line, group_rows, source, entry)
     return out
+
+
+def _group_rows(
+    heading: int, rows: list[int], source: list[str], entry: dict[str, Any]
+) -> list[tuple[int, str]]:
+    """The table of an SLO's groups says what its front matter says, group by group."""
+    from checks.slo.render import group_cells
+
+    groups, by = entry["groups"], entry.get("group_by")
+    if not isinstance(by, list) or not all(isinstance(g, dict) for g in groups):
+        return []  # the schema reports it
+    if len(rows) != len(groups):
+        return [
+            (
+                heading,
+                f"the table of {entry.get('name')}'s groups has {len(rows)} row"
+                f"{'s' if len(rows) != 1 else ''}, the front matter {len(groups)} group"
+                f"{'s' if len(groups) != 1 else ''}; {BY_HAND}",
+            )
+        ]
+    out = []
+    for number, group in zip(rows, groups, strict=True):
+        labels = group.get("labels")
+        if not isinstance(labels, dict):
+            continue
+        cells = _cells(source[number])
+        values = [str(labels.get(name, "")) for name in by]
+        said = (cells[: len(by)], cells[-1].split()[-1] if cells[-1] else "")
+        want = (group_cells(values), group.get("status"))
+        if said != want:
+            out.append(
+                (
+                    number,
+                    f"the table of {entry.get('name')}'s groups says {' '.join(said[0])} "
+                    f"{said[1]}, the front matter {' '.join(want[0])} {want[1]}; {BY_HAND}",
+                )
+            )
+    return out
+
+
+def _tables(section: markdown.Section, source: list[str]) -> list[tuple[int | None, list[int]]]:
+    """The section's tables, in order: the line of the ``###`` heading above each (None for
+    one above any) and its rows after the header and the delimiter row."""
+    out: list[tuple[int | None, list[int]]] = []
+    heading: int | None = None
+    previous = -2
+    for line in section.lines:
+        if line.kind == markdown.HEADING:
+            heading = line.number
+        elif line.kind == markdown.TEXT and source[line.number].lstrip().startswith("|"):
+            if line.number != previous + 1 or not out:
+                out.append((heading, []))
+            out[-1][1].append(line.number)
+            previous = line.number
+    return [(heading, rows[2:]) for heading, rows in out]
+
+
+def _cells(row: str) -> list[str]:
+    """A table row's cells (``\\|`` is a ``|`` inside a cell, as GitHub reads it)."""
+    text = row.strip().removeprefix("|")
+    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
+    cells: list[str] = []
+    cell: list[str] = []
+    escaped = False
+    for char in text:
+        if char == "|" and not escaped:
+            cells.append("".join(cell).strip())
+            cell = []
+        else:
+            cell.append(char)
+        escaped = char == "\\" and not escaped
+    cells.append("".join(cell).strip())
+    return cells
 
 
 def _percent(cell: str) -> Decimal | None:
@@ -148,24 +232,98 @@ def _figures(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         expected = _expected(entry)
         if expected is None:
             return  # the schema reports what is missing
+        groups = entry.get("groups")
+        if isinstance(groups, list):
+            found = list(_groups(entry, groups, ("slos", index)))
+            yield from found
+            if found or not all(isinstance(g, dict) for g in groups):
+                return
+            expected["status"] = overall([g["status"] for g in groups])
+            yield from _summed(entry, groups, ("slos", index))
         statuses.append(expected["status"])
-        for key in DERIVED:
-            value = entry.get(key)
-            if isinstance(value, float) and not math.isfinite(value):
-                continue  # the schema says so
-            if value != expected[key]:
-                yield (
-                    ("slos", index, key),
-                    f"{value!r} does not follow from good {entry.get('good')!r} and "
-                    f"total {entry.get('total')!r} (objective {entry.get('objective')!r}): it "
-                    f"is {expected[key]!r}; write the report with ops slo, not by hand",
-                )
+        yield from _derived(entry, expected, ("slos", index))
     if statuses and data.get("status") != overall(statuses):
         yield (
             ("status",),
             f"{data.get('status')!r} does not follow from its SLOs' statuses: it is "
             f"{overall(statuses)!r} (FAIL if one failed, PASS only if all passed)",
         )
+
+
+def _derived(
+    entry: dict[str, Any], expected: dict[str, Any], where: Path
+) -> Iterator[tuple[Path, str]]:
+    for key in DERIVED:
+        value = entry.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            continue  # the schema says so
+        if value != expected[key]:
+            because = (
+                "its groups' statuses"
+                if key == "status" and "groups" in entry
+                else f"good {entry.get('good')!r} and total {entry.get('total')!r}"
+            )
+            yield (
+                (*where, key),
+                f"{value!r} does not follow from {because} (objective "
+                f"{entry.get('objective')!r}): it is {expected[key]!r}; {BY_HAND}",
+            )
+
+
+def _groups(entry: dict[str, Any], groups: list[Any], where: Path) -> Iterator[tuple[Path, str]]:
+    """Each group of an SLO with group_by: labels that are its group_by's, once each, and
+    figures that follow from its counts."""
+    by = entry.get("group_by")
+    names = sorted(by) if isinstance(by, list) else None
+    seen: set[tuple[tuple[str, Any], ...]] = set()
+    for index, group in enumerate(groups):
+        if not isinstance(group, dict) or not isinstance(group.get("labels"), dict):
+            return  # the schema reports it
+        labels = group["labels"]
+        here = (*where, "groups", index)
+        if names is not None and sorted(labels) != names:
+            yield (
+                (*here, "labels"),
+                f"the labels {', '.join(sorted(map(str, labels))) or '(none)'} are not "
+                f"group_by's ({', '.join(names)}); {BY_HAND}",
+            )
+        key = tuple(sorted(labels.items()))
+        if key in seen:
+            yield ((*here, "labels"), f"the group {dict(key)!r} is listed twice; {BY_HAND}")
+        seen.add(key)
+        expected = _expected({**group, "objective": entry.get("objective")})
+        if expected is not None:
+            yield from _derived({**group, "objective": entry.get("objective")}, expected, here)
+
+
+def _summed(
+    entry: dict[str, Any], groups: list[dict[str, Any]], where: Path
+) -> Iterator[tuple[Path, str]]:
+    """An SLO's good and total are its groups' with data, added up."""
+    kept = [g for g in groups if g.get("status") != "NO_DATA"]
+    for key in ("good", "total"):
+        values: list[Any] = [g.get(key) for g in kept]
+        if not all(_number(v) for v in values):
+            return
+        want = math.fsum(values) if kept else None
+        got: Any = entry.get(key)
+        close = (
+            got is None
+            if want is None
+            else _number(got) and math.isclose(got, want, rel_tol=1e-9, abs_tol=0.001 * len(kept))
+        )
+        if not close:
+            yield (
+                (*where, key),
+                f"{got!r} is not its groups' {key} added up (those with data): "
+                f"{_count(want)}; {BY_HAND}",
+            )
+
+
+def _count(value: float | None) -> str:
+    if value is None:
+        return "null"
+    return str(int(value)) if value.is_integer() else repr(round(value, 3))
 
 
 def _number(value: object) -> bool:

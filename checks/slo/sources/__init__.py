@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
-from checks.slo.compute import Counts
+from checks.slo.groups import Measured
 from checks.slo.model import Slo
 
 Window = tuple[dt.datetime, dt.datetime]
@@ -15,10 +15,12 @@ Window = tuple[dt.datetime, dt.datetime]
 class Source(Protocol):
     name: str
 
-    def measure(self, slo: Slo, windows: Sequence[Window]) -> list[Counts]:
-        """Good and total events in each window [start, end)."""
+    def measure(self, slo: Slo, windows: Sequence[Window]) -> Sequence[Measured]:
+        """Good and total events in each window [start, end), per group with group_by."""
         ...
 
-    def measure_all(self, slos: Sequence[Slo], windows: Sequence[Window]) -> list[list[Counts]]:
+    def measure_all(
+        self, slos: Sequence[Slo], windows: Sequence[Window]
+    ) -> Sequence[Sequence[Measured]]:
         """``measure`` for each SLO (a source may ask for them all at once)."""
         ...

@@ -10,7 +10,8 @@ Two formats, both read in one streaming pass whatever their size:
   good, bad or total). A window's count is the counters' increase over the samples inside it,
   ends included, counter resets counted as Prometheus counts them; nothing is extrapolated.
 
-Paths are relative to the repository root; ``{slo}`` is replaced by the SLO's name.
+Paths are relative to the repository root; ``{slo}`` is replaced by the SLO's name. Neither
+format has labels to group by: an SLO with ``group_by`` is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from checks.dates import instant_seconds
 from checks.errors import OpsError
 from checks.findings import printable
 from checks.paths import first_link
+from checks.slo import groups
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
@@ -64,6 +66,7 @@ class FileSource:
     def measure_all(
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
+        groups.refuse(slos, self.name, "an export is one series per SLO, or several summed")
         return [self.measure(slo, windows) for slo in slos]
 
     def _file(self, slo: Slo, series: str | None = None) -> Path:

@@ -3,7 +3,8 @@
 The same project, seed, SLO and day always give the same counts, whatever the
 machine or the Python version (the numbers come from SHA-256, not from
 ``random``). Weeks listed in ``bad_weeks`` have one bad day (the Wednesday)
-that fails every SLO for the week.
+that fails every SLO for the week. It has no labels: an SLO with ``group_by``
+is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 from collections.abc import Sequence
 
 from checks.dates import DAY, week_of
+from checks.slo import groups
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
@@ -32,6 +34,7 @@ class MockSource:
     def measure_all(
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
+        groups.refuse(slos, self.name, "its numbers have no labels")
         return [self.measure(slo, windows) for slo in slos]
 
     def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:

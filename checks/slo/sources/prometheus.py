@@ -5,15 +5,16 @@ the window's end, and ``{{window}}`` replaced by the window's length: a query
 without ``time=`` would measure the week that ends now, not the one asked for.
 Connection errors and 5xx answers are retried with backoff; anything else that is
 not a clean answer is an error that says what came back. An empty result or NaN
-is "no data" (NO_DATA, never PASS). Credentials come from environment variables
-named in project.yaml and are never printed.
+is "no data" (NO_DATA, never PASS). An answer of several series is an error unless
+the SLO has ``group_by``: then each series is a group's (checks.slo.groups).
+Credentials come from environment variables named in project.yaml and are never
+printed.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,13 +22,15 @@ from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from checks import http, jsonload, progress, secrets
 from checks.errors import OpsError
+from checks.slo import groups
 from checks.slo.compute import Counts
+from checks.slo.groups import Measured
 from checks.slo.model import Slo, prometheus_duration
 
 QUERIES = 2  # per SLO and window: total, and good or bad
 POOL = 8  # concurrent queries, each thread with its own keep-alive connection
-# An SLO query sums to a series or a few: its answer is a few hundred bytes. 2 MiB each, eight
-# at a time and parsed, stays well under 100 MB however large a hostile server's answers are.
+# An SLO query sums to a series, or one per group: its answer is a few kilobytes. 2 MiB each,
+# eight at a time and parsed, stays well under 100 MB however large a hostile server's answers are.
 DEFAULT_MAX_MB = 2
 
 
@@ -70,12 +73,14 @@ class PrometheusSource:
         )
         self.client = http.Client(f"Prometheus at {self.base}/api/v1/query", policy, POOL)
 
-    def measure(self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> list[Counts]:
+    def measure(
+        self, slo: Slo, windows: Sequence[tuple[dt.datetime, dt.datetime]]
+    ) -> list[Measured]:
         return self.measure_all([slo], windows)[0]
 
     def measure_all(
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
-    ) -> list[list[Counts]]:
+    ) -> list[list[Measured]]:
         """Every SLO's counts in every window; the queries run eight at a time, and the first
         that fails stops the rest (each is bounded by the timeout: so is the whole run). On a
         terminal, a bar counts the queries and names one that is slow."""
@@ -106,25 +111,37 @@ class PrometheusSource:
         start: dt.datetime,
         end: dt.datetime,
         inflight: progress.Inflight | None = None,
-    ) -> Counts:
-        """The SLO's counts in the window: QUERIES queries (``inflight`` tells which runs)."""
+    ) -> Measured:
+        """The SLO's counts in the window, per group with group_by (checks.slo.groups): QUERIES
+        queries (``inflight`` tells which runs)."""
         window = prometheus_duration(end - start)
         inflight = inflight or progress.Inflight()
         label = waiting_label(slo, start, end)
+        query = slo.good or slo.bad or ""
         with inflight.waiting(label):
-            total = self.value(slo.total, window, end)
+            total = self.series(slo.total, window, end)
         with inflight.waiting(label):
-            other = self.value(slo.good or slo.bad or "", window, end)
+            other = self.series(query, window, end)
+        if slo.group_by:
+            return groups.combine(
+                slo, groups.keyed(slo, slo.total, total), groups.keyed(slo, query, other)
+            )
+        total_value = groups.single(slo, slo.total, total)
+        other_value = groups.single(slo, query, other)
         if slo.good is not None:
-            return Counts(other, total)
-        if total is None:
+            return Counts(other_value, total_value)
+        if total_value is None:
             return Counts(None, None)
         # A series of bad events often does not exist until the first one: no answer for
         # bad while total has one means none were bad.
-        return Counts(total - (other or 0.0), total)
+        return Counts(total_value - (other_value or 0.0), total_value)
 
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
-        """The query's value at ``at`` (summed over series), or None for no data."""
+        """The value of the query's one series at ``at``, or None for no data."""
+        return groups.single(None, query, self.series(query, window, at))
+
+    def series(self, query: str, window: str, at: dt.datetime) -> list[groups.Series]:
+        """The query's series at ``at`` (a scalar is one series without labels)."""
         promql = query.replace("{{window}}", window)
         target = f"{self.base}/api/v1/query?" + urlencode({"query": promql, "time": _unix(at)})
         got = self.client.request("GET", target, headers=self.headers)
@@ -142,8 +159,10 @@ def waiting_label(slo: Slo, start: dt.datetime, end: dt.datetime) -> str:
     return f"{slo.name} {start.date().isoformat()}..{end.date().isoformat()}"
 
 
-def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -> float | None:
-    """The value in an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
+def parse_answer(
+    status: int, kind: str, body: bytes, where: str, promql: str
+) -> list[groups.Series]:
+    """The series of an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
     try:
         answer = jsonload.loads(body)
     except ValueError:
@@ -161,27 +180,37 @@ def parse_answer(status: int, kind: str, body: bytes, where: str, promql: str) -
         raise OpsError(f"Prometheus at {where} refused the query {promql!r}: {problem}{hint}")
     if status >= 400:
         raise OpsError(f"Prometheus at {where} answered HTTP {status} to {promql!r}")
-    return _value(answer.get("data"), promql, where)
+    return _series(answer.get("data"), promql, where)
 
 
-def _value(data: Any, promql: str, where: str) -> float | None:
+def _series(data: Any, promql: str, where: str) -> list[groups.Series]:
     if not isinstance(data, dict):
         raise OpsError(f"Prometheus at {where} answered {promql!r} without a data field")
     kind, result = data.get("resultType"), data.get("result")
     if kind == "scalar":
-        samples = [result]
-    elif kind == "vector" and isinstance(result, list):
-        samples = [series.get("value") for series in result if isinstance(series, dict)]
-    else:
-        raise OpsError(
-            f"Prometheus at {where} answered {promql!r} with a {kind} result; an SLO query must "
-            "give an "
-            "instant vector or a scalar (use increase(...[{{window}}]), not a range selector)"
-        )
-    values = [_number(sample, promql, where) for sample in samples]
-    if not values or any(math.isnan(v) for v in values):
-        return None
-    return math.fsum(values)
+        return [groups.Series({}, _number(result, promql, where))]
+    if kind == "vector" and isinstance(result, list):
+        return [
+            groups.Series(
+                _labels(one.get("metric"), promql, where), _number(one.get("value"), promql, where)
+            )
+            for one in result
+            if isinstance(one, dict)
+        ]
+    raise OpsError(
+        f"Prometheus at {where} answered {promql!r} with a {kind} result; an SLO query must give "
+        "an instant vector or a scalar (use increase(...[{{window}}]), not a range selector)"
+    )
+
+
+def _labels(metric: Any, promql: str, where: str) -> dict[str, str]:
+    if metric is None:
+        return {}
+    if isinstance(metric, dict) and all(isinstance(v, str) for v in metric.values()):
+        return metric
+    raise OpsError(
+        f"Prometheus at {where} answered {promql!r} with a series whose labels are not text"
+    )
 
 
 def _number(sample: Any, promql: str, where: str) -> float:

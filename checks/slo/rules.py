@@ -1,0 +1,249 @@
+"""Prometheus recording and alerting rules from a project's SLOs (``ops slo rules``).
+
+Per SLO: one recording rule per window, ``slo:sli_error:ratio_rate<window>`` (the error ratio,
+bad over total events, with the labels ``slo`` and ``project`` added to the query's own), and
+per burn-rate pair of ``slo_alerts`` one ``ErrorBudgetBurn`` alert that fires while the error
+ratio is above ``factor`` times the error budget over both its long and its short window (the
+SRE workbook's multi-window, multi-burn-rate alerts). Pure: the caller reads the files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from checks.errors import OpsError
+from checks.slo.model import Slo
+
+ALERT = "ErrorBudgetBurn"
+SEVERITIES = ("page", "ticket")
+WEEK_HOURS = 168  # the weekly report's window: "the week's budget lasts ..."
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^([1-9][0-9]{0,3})([mhdw])$")
+_PLACEHOLDER = "{{window}}"
+Where = tuple[str | None, int | None]  # (file, line) of a setting, for messages
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Alert when the error ratio is above ``factor`` times the budget over both windows."""
+
+    severity: str
+    long: str
+    short: str
+    factor: Decimal
+
+
+DEFAULT_PAIRS = (
+    Pair("page", "1h", "5m", Decimal("14.4")),
+    Pair("page", "6h", "30m", Decimal("6")),
+    Pair("ticket", "1d", "2h", Decimal("3")),
+    Pair("ticket", "3d", "6h", Decimal("1")),
+)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An SLO and where it is defined: ``path`` and ``line`` (repository-relative), and its
+    runbook's URL when it has one."""
+
+    slo: Slo
+    path: str
+    line: int
+    runbook: str | None = None
+
+
+def seconds(duration: str) -> int:
+    """A window such as 5m, 1h, 1d or 1w in seconds (ValueError for anything else)."""
+    match = _DURATION.match(duration)
+    if match is None:
+        raise ValueError(duration)
+    return int(match[1]) * _UNITS[match[2]]
+
+
+def pairs(
+    settings: dict[str, Any] | None,
+    locate: Callable[[list[str | int]], Where] = lambda _: (None, None),
+) -> tuple[Pair, ...]:
+    """The pairs of project.yaml's ``slo_alerts`` (schema-checked), the workbook's by default;
+    a severity left out keeps its defaults. OpsError (at ``locate(key path)``) for a pair whose
+    short window is not shorter than its long one, or windows given twice."""
+    settings = settings or {}
+    out: list[Pair] = []
+    for severity in SEVERITIES:
+        if severity not in settings:
+            out.extend(p for p in DEFAULT_PAIRS if p.severity == severity)
+            continue
+        for index, entry in enumerate(settings[severity]):
+            pair = Pair(
+                severity, entry["long"], entry["short"], Decimal(str(entry["factor"])).normalize()
+            )
+            where = f"$.slo_alerts.{severity}[{index}]"
+            path, line = locate(["slo_alerts", severity, index])
+            if seconds(pair.short) >= seconds(pair.long):
+                raise OpsError(
+                    f"{where}: the short window {pair.short} must be shorter than the long "
+                    f"window {pair.long} (the workbook's short window is 1/12 of the long one)",
+                    path=path,
+                    line=line,
+                )
+            if any((p.long, p.short) == (pair.long, pair.short) for p in out):
+                raise OpsError(
+                    f"{where}: the windows {pair.long}/{pair.short} are used twice; "
+                    "each pair of windows makes one alert",
+                    path=path,
+                    line=line,
+                )
+            out.append(pair)
+    return tuple(out)
+
+
+def windows(alert_pairs: Sequence[Pair]) -> list[str]:
+    """Every window the alerts read, shortest first."""
+    found = {w for p in alert_pairs for w in (p.long, p.short)}
+    return sorted(found, key=lambda w: (seconds(w), w))
+
+
+def record_name(window: str) -> str:
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
+    """OpsError (at the SLO's file and line) when the SLO cannot make rules: a query without
+    ``{{window}}`` or with another placeholder, or a pair that could never fire."""
+    slo = definition.slo
+    for part, query in (("total", slo.total), ("good", slo.good), ("bad", slo.bad)):
+        if query is None:
+            continue
+        rest = query.replace(_PLACEHOLDER, "")
+        if _PLACEHOLDER not in query or "{{" in rest or "}}" in rest:
+            raise OpsError(
+                f"SLO {slo.name!r}: its {part} query must hold {_PLACEHOLDER} (exactly so, no "
+                f"spaces) where the window goes, and no other {{{{...}}}}: {query!r}",
+                path=definition.path,
+                line=definition.line,
+            )
+    for pair in alert_pairs:
+        if pair.factor * slo.budget >= 1:
+            raise OpsError(
+                f"SLO {slo.name!r} (objective {_number(slo.objective)} %): the "
+                f"{pair.severity} alert {pair.long}/{pair.short} at {_number(pair.factor)} times "
+                f"the budget of {_percent(slo.budget)} would need more than all events to be "
+                "bad, so it could never fire; lower its factor in slo_alerts of project.yaml "
+                "(docs/slo-alerts.md)",
+                path=definition.path,
+                line=definition.line,
+            )
+
+
+def generate(project: str, definitions: Sequence[Definition], alert_pairs: Sequence[Pair]) -> str:
+    """The rule file (YAML): one group per SLO, in the order of the definitions."""
+    for definition in definitions:
+        check(definition, alert_pairs)
+    groups = [_group(project, d, alert_pairs) for d in definitions]
+    header = (
+        f"# Prometheus rules for the SLOs of project {project}, written by "
+        f"`ops slo rules --project {project}`.\n"
+        "# Do not edit: change the SLOs (or slo_alerts) in the repository and run it again.\n"
+    )
+    body = yaml.dump(
+        {"groups": groups},
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100_000,
+    )
+    return header + body
+
+
+def _group(project: str, definition: Definition, alert_pairs: Sequence[Pair]) -> dict[str, Any]:
+    slo = definition.slo
+    labels = {"project": project, "slo": slo.name}
+    rules: list[dict[str, Any]] = [
+        {"record": record_name(w), "expr": error_ratio(slo, w), "labels": dict(labels)}
+        for w in windows(alert_pairs)
+    ]
+    rules += [_alert(project, definition, pair, labels) for pair in alert_pairs]
+    return {"name": f"ops-slo-{project}-{slo.name}", "rules": rules}
+
+
+def error_ratio(slo: Slo, window: str) -> str:
+    """PromQL for the share of bad events over ``window``: bad/total, or (total-good)/total.
+    No aggregation is added: a query ``sum by (service) (...)`` gives a ratio per service.
+    A good query that answers nothing (no good event has ever been counted) counts as 0, so
+    that an outage from the start still alerts."""
+    total = slo.total.replace(_PLACEHOLDER, window)
+    if slo.bad is not None:
+        bad = f"({slo.bad.replace(_PLACEHOLDER, window)})"
+    else:
+        good = (slo.good or "").replace(_PLACEHOLDER, window)
+        bad = f"(\n  ({total})\n  -\n  (({good}) or (({total}) * 0))\n)"
+    return f"{bad}\n/\n({total})"
+
+
+def _alert(
+    project: str, definition: Definition, pair: Pair, labels: dict[str, str]
+) -> dict[str, Any]:
+    slo = definition.slo
+    budget = _number(slo.budget)
+    selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    threshold = f"({_number(pair.factor)} * {budget})"
+    expr = (
+        f"{record_name(pair.long)}{{{selector}}} > {threshold}\n"
+        "and\n"
+        f"{record_name(pair.short)}{{{selector}}} > {threshold}"
+    )
+    hours = Decimal(WEEK_HOURS) / pair.factor
+    lasts = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+    annotations = {
+        "summary": (
+            f"{project} {slo.name}: the error budget burns {_number(pair.factor)} times too fast"
+        ),
+        "description": (
+            f"Over the last {pair.long} and the last {pair.short}, more than "
+            f"{_percent(pair.factor * slo.budget)} of events were bad: {_number(pair.factor)} "
+            f"times the error budget of {_percent(slo.budget)} of SLO {slo.name} (objective "
+            f"{_number(slo.objective)} %). At this rate the week's error budget lasts {lasts}."
+        ),
+    }
+    if definition.runbook:
+        annotations["runbook_url"] = _literal(definition.runbook)
+    annotations["slo_definition"] = f"{definition.path}:{definition.line}"
+    return {
+        "alert": ALERT,
+        "expr": expr,
+        "labels": {"severity": pair.severity, "long": pair.long, "short": pair.short, **labels},
+        "annotations": annotations,
+    }
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _percent(fraction: Decimal) -> str:
+    return f"{_number(fraction * 100)} %"
+
+
+def _literal(text: str) -> str:
+    """Text shown as written: Prometheus expands labels and annotations as Go templates, and a
+    ``{{`` from the repository must not run one."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for multi-line expressions, so that the file reads like hand-written rules."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
