@@ -10,7 +10,7 @@ import pytest
 from checks.errors import OpsError
 from checks.main import main
 from checks.slo import openslo
-from checks.slo.model import Slo
+from checks.slo.model import Slo, TimeWindow
 
 PROJECT_YAML = """\
 project: shop
@@ -58,8 +58,8 @@ spec:
   indicatorRef: checkout-errors
   budgetingMethod: Occurrences
   timeWindow:
-    - duration: 1w
-      isRolling: false
+    - duration: 28d
+      isRolling: true
   objectives:
     - displayName: good
       target: 0.999
@@ -106,6 +106,7 @@ def test_slo_and_sli_documents_become_slos(repo: Path) -> None:
             total="sum(increase(http_requests_total[{{window}}]))",
             bad='sum(increase(http_requests_total{code=~"5.."}[{{window}}]))',
             description="Requests that did not fail",
+            time_window=TimeWindow(rolling="28d"),
         ),
         Slo(
             "payments",

@@ -53,6 +53,23 @@ def figures(slo: Slo, counts: Counts) -> Figures:
     )
 
 
+def bad_events(counts: Counts) -> int | float | None:
+    """Total minus good events, exactly; None when the counts give no SLI."""
+    if not usable(counts):
+        return None
+    good, total = (Decimal(repr(float(v or 0.0))) for v in counts)
+    return _number(float(total - good))
+
+
+def budget_share(slo: Slo, bad: float | None, window: Counts) -> float | None:
+    """The share of the window's error budget (its events times the budget) that ``bad``
+    events spend: 0.25 is a quarter of it. None without bad events or window counts."""
+    if bad is None or not math.isfinite(bad) or not usable(window):
+        return None
+    allowed = Decimal(repr(float(window.total or 0.0))) * slo.budget
+    return _round(Decimal(repr(float(bad))) / allowed)
+
+
 def usable(counts: Counts) -> bool:
     """Counts that give an SLI: finite, some events, 0 <= good <= total."""
     good, total = counts

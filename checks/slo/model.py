@@ -3,9 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from checks.dates import DAY
+
+_ROLLING = re.compile(r"^([1-9][0-9]{0,3})([dw])$")
+MIN_DAYS, MAX_DAYS = 7, 400  # a window holds the week; beyond a year, a query reads too much
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The window an SLO's error budget is counted over, beside the weekly verdict: rolling
+    (``rolling``: 28d, 4w, ending at the week's end) or the calendar month (``calendar``:
+    month, UTC) in which the week's last day falls, up to the week's end."""
+
+    rolling: str | None = None
+    calendar: str | None = None
+
+    @property
+    def days(self) -> int | None:
+        """A rolling window's length in days (None for a calendar month)."""
+        return rolling_days(self.rolling) if self.rolling else None
+
+    def span(self, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """The window [start, end) that ends at ``end`` (a week's end, Monday 00:00 UTC)."""
+        if self.rolling is not None:
+            days = self.days
+            if days is None:  # the schema and checks.slo.openslo let none through
+                raise ValueError(f"not a rolling window of 7 to 400 days: {self.rolling!r}")
+            return end - days * DAY, end
+        last = (end - DAY).astimezone(dt.UTC)
+        return dt.datetime(last.year, last.month, 1, tzinfo=dt.UTC), end
+
+    @property
+    def text(self) -> str:
+        """``the last 28 days``, ``the calendar month``: as the report's sentences say it."""
+        days = self.days
+        return f"the last {days} days" if days is not None else "the calendar month"
+
+
+def rolling_days(text: str) -> int | None:
+    """``28d`` or ``4w`` in days; None when it is not such a duration of 7 to 400 days."""
+    match = _ROLLING.match(text)
+    if match is None:
+        return None
+    days = int(match[1]) * (7 if match[2] == "w" else 1)
+    return days if MIN_DAYS <= days <= MAX_DAYS else None
 
 
 @dataclass(frozen=True)
@@ -21,6 +67,7 @@ class Slo:
     bad: str | None = None
     description: str | None = None
     group_by: tuple[str, ...] = ()
+    time_window: TimeWindow | None = None  # None: the weekly report only, as without it
 
     @property
     def budget(self) -> Decimal:
@@ -37,6 +84,8 @@ def _slo(entry: dict[str, Any]) -> Slo:
     objective = Decimal(str(entry["objective"]))
     description = entry.get("description")
     group_by = tuple(entry.get("group_by", ()))
+    window = entry.get("time_window")
+    time_window = TimeWindow(window.get("rolling"), window.get("calendar")) if window else None
     sli = entry["sli"]
     if "ratio" in sli:
         ratio = sli["ratio"]
@@ -48,6 +97,7 @@ def _slo(entry: dict[str, Any]) -> Slo:
             ratio.get("bad"),
             description,
             group_by,
+            time_window,
         )
     latency = sli["latency"]
     histogram, selector = latency["histogram"], latency.get("selector", "")
@@ -59,6 +109,7 @@ def _slo(entry: dict[str, Any]) -> Slo:
         None,
         description,
         group_by,
+        time_window,
     )
 
 

@@ -4,8 +4,9 @@ Files ``ops/<project>/openslo/*.yaml`` (one or more YAML documents each, separat
 ``---``) hold ``SLO`` and ``SLI`` documents. An SLO with one objective, an Occurrences
 budget and a ``ratioMetric`` indicator (inline, or an ``indicatorRef`` to an SLI) whose
 metric sources are Prometheus queries with ``{{window}}`` becomes the same SLO as one in
-project.yaml; the SLO's ``metadata.name`` is its name in the reports. Other kinds
-(Service, AlertPolicy, ...) are skipped.
+project.yaml; the SLO's ``metadata.name`` is its name in the reports. Its ``timeWindow``
+(rolling in days or weeks, or the calendar month in UTC) is its time window; one ops cannot
+count is an error at its line. Other kinds (Service, AlertPolicy, ...) are skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from checks import document
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
-from checks.slo.model import Slo
+from checks.slo.model import MAX_DAYS, MIN_DAYS, Slo, TimeWindow, rolling_days
 
 SCHEMA = "openslo.schema.json"
 RULE = "openslo"
@@ -95,7 +96,12 @@ def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
                 )
             )
             continue
-        out.append(_slo(data, indicator))
+        window, problem = time_window(spec.get("timeWindow"))
+        if problem is not None:
+            at = doc.line(["spec", "timeWindow", 0, problem[0]]) + first - 1
+            problems.append(Finding(rel, at, None, problem[1], rule=RULE))
+            continue
+        out.append(_slo(data, indicator, window))
     return out, problems
 
 
@@ -115,7 +121,51 @@ def _project_names(root: Path, project: str) -> dict[str, str]:
     }
 
 
-def _slo(data: dict[str, Any], indicator: dict[str, Any]) -> Slo:
+_UTC_ZONES = ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z")
+_MONTH_START = re.compile(r"^[0-9]{4}-[0-9]{2}-01([ T]00:00(:00)?(\.0+)?(Z|[+-]00:?00)?)?$")
+
+
+def time_window(windows: Any) -> tuple[TimeWindow | None, tuple[str, str] | None]:
+    """An SLO's ``spec.timeWindow`` (schema-checked) as a TimeWindow, or the key of its entry
+    that ops cannot count and why."""
+    if not windows:
+        return None, None
+    entry = windows[0]
+    duration = entry["duration"]
+    if entry.get("isRolling") is True:
+        if rolling_days(duration) is None:
+            return None, (
+                "duration",
+                f"timeWindow: a rolling window of {duration!r} cannot be counted; ops counts "
+                f"rolling windows of {MIN_DAYS} to {MAX_DAYS} days, in days or weeks (28d, 4w)",
+            )
+        return TimeWindow(rolling=duration), None
+    if duration != "1M":
+        return None, (
+            "duration",
+            f"timeWindow: a calendar window of {duration!r} cannot be counted; ops counts the "
+            "calendar month (duration: 1M, isRolling: false) or a rolling window (duration: "
+            "28d, isRolling: true); the weekly report is already the calendar week's",
+        )
+    calendar = entry.get("calendar") or {}
+    zone = calendar.get("timeZone")
+    if zone is not None and zone not in _UTC_ZONES:
+        return None, (
+            "calendar",
+            f"timeWindow: calendar.timeZone {zone!r}: ops counts calendar months in UTC, as "
+            "its weeks; set timeZone: UTC",
+        )
+    start = calendar.get("startTime")
+    if start is not None and not _MONTH_START.match(str(start)):
+        return None, (
+            "calendar",
+            f"timeWindow: calendar.startTime {str(start)!r}: a calendar month starts on the "
+            "1st at 00:00 (such as 2026-01-01 00:00:00)",
+        )
+    return TimeWindow(calendar="month"), None
+
+
+def _slo(data: dict[str, Any], indicator: dict[str, Any], window: TimeWindow | None) -> Slo:
     objective = data["spec"]["objectives"][0]
     if "targetPercent" in objective:
         percent = Decimal(str(objective["targetPercent"]))
@@ -133,6 +183,7 @@ def _slo(data: dict[str, Any], indicator: dict[str, Any]) -> Slo:
         query("good"),
         query("bad"),
         data["spec"].get("description"),
+        time_window=window,
     )
 
 

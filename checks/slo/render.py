@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from checks.dates import Week
+from checks.slo.budget import Budget
 from checks.slo.compute import FAIL, NO_DATA, PASS, Figures
 from checks.slo.model import Slo
 
@@ -28,6 +29,7 @@ class GroupWeek(NamedTuple):
     labels: tuple[str, ...]
     week: Figures
     days: list[Figures]
+    budget: Budget | None = None  # over the SLO's time window, when it has one
 
 
 class SloWeek(NamedTuple):
@@ -35,6 +37,7 @@ class SloWeek(NamedTuple):
     week: Figures  # with group_by: the groups' counts added up, and the groups' status
     days: list[Figures]  # Monday to Sunday, UTC
     groups: tuple[GroupWeek, ...] = ()  # with group_by, in order of their labels
+    budget: Budget | None = None  # over the SLO's time window, when it has one
 
 
 class Report(NamedTuple):
@@ -79,6 +82,7 @@ def _front_matter(report: Report, generated_at: dt.datetime) -> str:
             f"    burn_rate: {_yaml_number(figures.burn_rate)}",
             f"    status: {figures.status}",
         ]
+        lines += _budget_front_matter(entry.budget, "    ")
         if entry.slo.group_by:
             lines += _groups_front_matter(entry)
     lines += [f"generated_at: {_instant(generated_at)}", "---", ""]
@@ -104,7 +108,28 @@ def _groups_front_matter(entry: SloWeek) -> list[str]:
             f"        burn_rate: {_yaml_number(figures.burn_rate)}",
             f"        status: {figures.status}",
         ]
+        lines += _budget_front_matter(group.budget, "        ")
     return lines
+
+
+def _budget_front_matter(budget: Budget | None, indent: str) -> list[str]:
+    if budget is None:
+        return []
+    window, figures = budget.window, budget.figures
+    kind = f"rolling: {window.rolling}" if window.rolling else f"calendar: {window.calendar}"
+    inner = indent + "  "
+    return [
+        f"{indent}budget_window:",
+        f"{inner}{kind}",
+        f"{inner}start: {_instant(budget.start)}",
+        f"{inner}end: {_instant(budget.end)}",
+        f"{inner}good: {_yaml_number(figures.good)}",
+        f"{inner}total: {_yaml_number(figures.total)}",
+        f"{inner}sli: {_yaml_number(figures.sli)}",
+        f"{inner}error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
+        f"{inner}week_bad: {_yaml_number(budget.week_bad)}",
+        f"{inner}week_burned: {_yaml_number(budget.week_burned)}",
+    ]
 
 
 def _instant(moment: dt.datetime) -> str:
@@ -166,6 +191,8 @@ def _body(report: Report, notes: str) -> str:
     for entry in report.slos:
         if entry.slo.group_by:
             out += _group_table(entry)
+    if any(entry.budget is not None for entry in report.slos):
+        out += ["", "## Budget windows", "", *_budgets(report)]
     out += ["", "## Daily SLI", ""]
     out += _daily(report)
     out += ["## Notes", "", notes.rstrip("\n"), ""]
@@ -190,6 +217,53 @@ def _group_table(entry: SloWeek) -> list[str]:
             f"{_share(f.error_budget_remaining)} | {_plain(f.burn_rate)} | {_ICON[f.status]} |"
         )
     return out
+
+
+def _budgets(report: Report) -> list[str]:
+    """Per SLO with a time window: a sentence, then a table of it and of its groups."""
+    out = [budget_sentence(e.slo.name, e.budget) for e in report.slos if e.budget is not None]
+    out += [
+        "",
+        "| Name | Window | From | To | Good | Total | SLI | Budget left | Burned this week |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for entry in report.slos:
+        rows = [(entry.slo.name, entry.budget)]
+        rows += [
+            (f"{entry.slo.name} {group_text(entry.slo, g.labels)}", g.budget) for g in entry.groups
+        ]
+        for name, budget in rows:
+            if budget is None:
+                continue
+            f, last = budget.figures, budget.end - dt.timedelta(days=1)
+            out.append(
+                f"| {name} | {_window_name(budget)} | {budget.start:%Y-%m-%d} | {last:%Y-%m-%d} | "
+                f"{_count(f.good)} | {_count(f.total)} | {_percent(f.sli)} | "
+                f"{_share(f.error_budget_remaining)} | {_share(budget.week_burned)} |"
+            )
+    return out
+
+
+def budget_sentence(name: str, budget: Budget) -> str:
+    """``- availability: error budget over the last 28 days (...): 41.20 % left; this week
+    burned 22.10 % of it.``"""
+    last = budget.end - dt.timedelta(days=1)
+    head = (
+        f"- {name}: error budget over {budget.window.text} ({budget.start:%Y-%m-%d} to "
+        f"{last:%Y-%m-%d}): "
+    )
+    left = budget.figures.error_budget_remaining
+    if left is None:
+        return head + "no data (the source does not cover the window's first day)."
+    burned = budget.week_burned
+    week = "no data for this week" if burned is None else f"this week burned {_share(burned)} of it"
+    over = " (overspent)" if left < 0 else ""
+    return head + f"{_share(left)} left{over}; {week}."
+
+
+def _window_name(budget: Budget) -> str:
+    days = budget.window.days
+    return f"{days} days rolling" if days is not None else "calendar month"
 
 
 def _summary(report: Report) -> str:

@@ -14,9 +14,9 @@ from checks.dates import Week, parse_instant
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.project import Project
-from checks.slo import SOURCES, compute, groups, render
+from checks.slo import SOURCES, budget, compute, groups, render
 from checks.slo.groups import Measured
-from checks.slo.model import Slo, slos
+from checks.slo.model import Slo, TimeWindow, slos
 from checks.slo.render import GroupWeek, Report, SloWeek
 from checks.slo.sources import Source
 
@@ -72,32 +72,53 @@ def all_slos(root: Path, project: Project) -> list[Slo]:
 
 
 def measure(root: Path, project: Project, source: Source, week: Week) -> Report:
-    """Every SLO over the week and over each of its days."""
-    entries = []
-    windows = [(week.start, week.end), *week.days()]
+    """Every SLO over the week and over each of its days, and over its time window."""
     definitions = all_slos(root, project)
-    for slo, counts in zip(definitions, source.measure_all(definitions, windows), strict=True):
-        entries.append(slo_week(slo, counts))
+    measured = measure_slos(source, definitions, week)
+    entries = [slo_week(slo, week, m) for slo, m in zip(definitions, measured, strict=True)]
     status = compute.overall([e.week.status for e in entries])
     return Report(project.slug, week, source.name, status, entries)
 
 
-def slo_week(slo: Slo, measured: Sequence[Measured]) -> SloWeek:
-    """One SLO's figures for the week (``measured[0]``) and its days. With group_by: each
-    group's, and for the SLO the groups' counts added up, its status the groups' (FAIL if one
-    failed, PASS only if all passed)."""
+def measure_slos(source: Source, slos: Sequence[Slo], week: Week) -> list[Sequence[Measured]]:
+    """Each SLO's counts in the week, its days and the windows of its time window
+    (checks.slo.budget): one ``measure_all`` per distinct time window (one without any)."""
+    batches: dict[TimeWindow | None, list[int]] = {}
+    for index, slo in enumerate(slos):
+        batches.setdefault(slo.time_window, []).append(index)
+    out: list[Sequence[Measured]] = [[] for _ in slos]
+    for indexes in batches.values():
+        chosen = [slos[i] for i in indexes]
+        windows = [(week.start, week.end), *week.days(), *budget.windows(chosen[0], week)]
+        for index, counts in zip(indexes, source.measure_all(chosen, windows), strict=True):
+            out[index] = counts
+    return out
+
+
+def slo_week(slo: Slo, week: Week, measured: Sequence[Measured]) -> SloWeek:
+    """One SLO's figures for the week (``measured[0]``), its days (the next seven) and its time
+    window (the rest). With group_by: each group's, and for the SLO the groups' counts added up,
+    its status the groups' (FAIL if one failed, PASS only if all passed)."""
     per_group = groups.by_group(slo, measured)
     if not slo.group_by:
-        figures = [compute.figures(slo, c) for c in per_group[()]]
-        return SloWeek(slo, figures[0], figures[1:])
+        counts = per_group[()]
+        figures = [compute.figures(slo, c) for c in counts[:8]]
+        return SloWeek(slo, figures[0], figures[1:], (), budget.budget(slo, week, counts))
     parts = []
     for group, counts in per_group.items():
-        figures = [compute.figures(slo, c) for c in counts]
-        parts.append(GroupWeek(group, figures[0], figures[1:]))
+        figures = [compute.figures(slo, c) for c in counts[:8]]
+        parts.append(GroupWeek(group, figures[0], figures[1:], budget.budget(slo, week, counts)))
     windows = zip(*per_group.values(), strict=True) if per_group else [()] * len(measured)
-    together = [compute.figures(slo, compute.summed(c)) for c in windows]
+    summed = [compute.summed(c) for c in windows]
+    together = [compute.figures(slo, c) for c in summed[:8]]
     status = compute.overall([p.week.status for p in parts])
-    return SloWeek(slo, together[0]._replace(status=status), together[1:], tuple(parts))
+    return SloWeek(
+        slo,
+        together[0]._replace(status=status),
+        together[1:],
+        tuple(parts),
+        budget.budget(slo, week, summed),
+    )
 
 
 def report_path(project: str, week: Week) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 from checks import markdown
 from checks.dates import parse_instant, week_from
-from checks.slo.compute import Counts, figures, overall
-from checks.slo.model import Slo
+from checks.slo.compute import Counts, budget_share, figures, overall
+from checks.slo.model import MAX_DAYS, MIN_DAYS, Slo, TimeWindow
 
 Path = tuple[str | int, ...]
 DERIVED = ("sli", "error_budget_remaining", "burn_rate", "status")
@@ -234,7 +234,7 @@ def _figures(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             return  # the schema reports what is missing
         groups = entry.get("groups")
         if isinstance(groups, list):
-            found = list(_groups(entry, groups, ("slos", index)))
+            found = list(_groups(data, entry, groups, ("slos", index)))
             yield from found
             if found or not all(isinstance(g, dict) for g in groups):
                 return
@@ -242,6 +242,7 @@ def _figures(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             yield from _summed(entry, groups, ("slos", index))
         statuses.append(expected["status"])
         yield from _derived(entry, expected, ("slos", index))
+        yield from _budget_window(data, entry, ("slos", index))
     if statuses and data.get("status") != overall(statuses):
         yield (
             ("status",),
@@ -270,7 +271,9 @@ def _derived(
             )
 
 
-def _groups(entry: dict[str, Any], groups: list[Any], where: Path) -> Iterator[tuple[Path, str]]:
+def _groups(
+    data: dict[str, Any], entry: dict[str, Any], groups: list[Any], where: Path
+) -> Iterator[tuple[Path, str]]:
     """Each group of an SLO with group_by: labels that are its group_by's, once each, and
     figures that follow from its counts."""
     by = entry.get("group_by")
@@ -294,6 +297,80 @@ def _groups(entry: dict[str, Any], groups: list[Any], where: Path) -> Iterator[t
         expected = _expected({**group, "objective": entry.get("objective")})
         if expected is not None:
             yield from _derived({**group, "objective": entry.get("objective")}, expected, here)
+        yield from _budget_window(data, {**group, "objective": entry.get("objective")}, here)
+
+
+def _budget_window(
+    data: dict[str, Any], entry: dict[str, Any], where: Path
+) -> Iterator[tuple[Path, str]]:
+    """An SLO's (or group's) budget_window: the window its time window gives at the week's
+    end, and figures that follow from its counts and the week's bad events."""
+    window = entry.get("budget_window")
+    week = week_from(data.get("week"))
+    if not isinstance(window, dict) or week is None:
+        return
+    here = (*where, "budget_window")
+    rolling, calendar = window.get("rolling"), window.get("calendar")
+    kind = TimeWindow(rolling if isinstance(rolling, str) else None, calendar)
+    if kind.rolling is not None and kind.days is None:
+        yield (*here, "rolling"), f"{rolling!r} is not a window of {MIN_DAYS} to {MAX_DAYS} days"
+        return
+    start, end = kind.span(week.end)
+    for key, want in (("start", start), ("end", end)):
+        got = parse_instant(window.get(key))
+        if got is not None and got != want:
+            shown = want.strftime("%Y-%m-%dT%H:%M:%SZ")
+            yield (
+                (*here, key),
+                f"{window[key]} is not the {key} of {kind.text} ending with {week.label} "
+                f"({shown}); {BY_HAND}",
+            )
+    expected = _expected({**window, "name": entry.get("name"), "objective": entry.get("objective")})
+    if expected is None:
+        return  # the schema reports it
+    for key in ("sli", "error_budget_remaining"):
+        if window.get(key) != expected[key]:
+            yield (
+                (*here, key),
+                f"{window.get(key)!r} does not follow from the window's good "
+                f"{window.get('good')!r} and total {window.get('total')!r} (objective "
+                f"{entry.get('objective')!r}): it is {expected[key]!r}; {BY_HAND}",
+            )
+    yield from _week_burn(entry, window, start > week.start, here)
+
+
+def _week_burn(
+    entry: dict[str, Any], window: dict[str, Any], partial: bool, here: Path
+) -> Iterator[tuple[Path, str]]:
+    """week_bad is the week's total less good (unless the window began during the week), and
+    week_burned its share of the window's budget."""
+    bad: Any = window.get("week_bad")
+    good: Any = entry.get("good")
+    total: Any = entry.get("total")
+    whole = not partial and _number(good) and _number(total) and _number(bad)
+    if whole and not math.isclose(bad, total - good, rel_tol=1e-9, abs_tol=0.001):
+        yield (
+            (*here, "week_bad"),
+            f"{bad!r} is not the week's bad events (total {total!r} less good {good!r}): "
+            f"{_count(float(total - good))}; {BY_HAND}",
+        )
+    if (bad is not None and not _number(bad)) or not _number(entry.get("objective")):
+        return
+    try:
+        slo = Slo("", Decimal(str(entry["objective"])), total="", good="")
+    except InvalidOperation:
+        return
+    counts = Counts(window.get("good"), window.get("total"))
+    if not all(v is None or _number(v) for v in counts):
+        return
+    want = budget_share(slo, bad, counts)
+    if window.get("week_burned") != want:
+        yield (
+            (*here, "week_burned"),
+            f"{window.get('week_burned')!r} does not follow from week_bad {bad!r} and the "
+            f"window's total {window.get('total')!r} (objective {entry.get('objective')!r}): "
+            f"it is {want!r}; {BY_HAND}",
+        )
 
 
 def _summed(
