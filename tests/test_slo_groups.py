@@ -16,6 +16,7 @@ import promdata
 import pytest
 
 from checks import document
+from checks.errors import OpsError
 from checks.main import main
 from checks.slo import groups
 from checks.slo.compute import Counts
@@ -337,3 +338,56 @@ def test_the_sample_reports_are_unchanged(tmp_path: Path) -> None:
     assert main([*argv, f"{weeks[0]}..{weeks[-1]}"]) == 0
     after = {p.name: p.read_bytes() for p in (tmp_path / "ops/checkout/slo").iterdir()}
     assert after == before
+
+
+# --- found by the attack review ----------------------------------------------------------------
+
+
+def test_a_report_without_its_groups_does_not_count(shop: Path) -> None:
+    """A FAIL group hidden by deleting group_by and groups (and flipping the statuses) makes a
+    report that is not measured against the project's SLOs: the gate and the exit criteria do
+    not count it, as for a report that drops an SLO or lowers an objective."""
+    from types import SimpleNamespace
+
+    from checks import project as projects
+    from checks.rules import facts, settings
+
+    assert slo(shop, "--week", "2026-W43") == 0
+    judged = settings.load(shop, projects.load(shop, "shop"))
+    data = report(shop, "2026-W43").data
+    assert facts.report_mismatch(SimpleNamespace(data=data), judged) is None  # type: ignore[arg-type]
+    hidden = [
+        {k: v for k, v in entry.items() if k not in ("group_by", "groups")}
+        for entry in data["slos"]
+    ]
+    forged = SimpleNamespace(data={**data, "slos": hidden})
+    assert facts.report_mismatch(forged, judged) == (  # type: ignore[arg-type]
+        "it measures 'api-availability' grouped by nothing, the project groups it by service"
+    )
+
+
+def test_a_nan_of_bad_events_is_no_data_not_none_bad() -> None:
+    assert groups.combine(RATIO, {("x",): 10.0}, {("x",): None}) == {("x",): Counts(None, 10.0)}
+
+
+@pytest.mark.parametrize(
+    "value", ["a\x7fb", "line\x85break", "\ufffe", "x" * 201], ids=["del", "nel", "nonchar", "long"]
+)
+def test_a_label_value_a_report_cannot_hold_is_an_error(value: str) -> None:
+    series = [groups.Series({"service": value}, 1.0)]
+    with pytest.raises(OpsError, match="longer than 200 characters or holds a control character"):
+        groups.keyed(RATIO, "t", series)
+
+
+def test_a_mention_in_a_label_value_mentions_nobody() -> None:
+    from checks.slo.render import group_text
+
+    assert group_text(RATIO, ("@acme/security",)) == "service=\\@acme/security"
+
+
+def test_a_report_ops_validate_could_not_read_is_never_written() -> None:
+    from checks.document import MAX_BYTES
+    from checks.slo import weekly
+
+    with pytest.raises(OpsError, match="a record is at most 1,048,576 .* nothing written"):
+        weekly._check("ops/shop/slo/2026-W43.md", "x" * (MAX_BYTES + 1))

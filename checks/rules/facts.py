@@ -271,12 +271,15 @@ def report_mismatch(record: Record, settings: Settings) -> str | None:
     if settings.slos is None:
         return None
     measured = {}
+    grouped: dict[str, tuple[str, ...]] = {}
     for entry in listed(record.data.get("slos")):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             objective = entry.get("objective")
             if isinstance(objective, int | float) and not isinstance(objective, bool):
                 measured[entry["name"]] = Decimal(str(objective))
-    defined = dict(settings.slos)
+            labels = entry.get("group_by")
+            grouped[entry["name"]] = tuple(labels) if isinstance(labels, list) else ()
+    defined = {name: objective for name, objective, _ in settings.slos}
     missing = [name for name in defined if name not in measured]
     if missing:
         return f"it lacks {_names(missing)}, which the project defines"
@@ -290,6 +293,13 @@ def report_mismatch(record: Record, settings: Settings) -> str | None:
             return (
                 f"it measures {name!r} against {decimal_text(measured[name])}, the project's "
                 f"objective is {decimal_text(objective)}"
+            )
+    for name, _, group_by in settings.slos:  # a report without its groups hides a failing one
+        if grouped.get(name, ()) != group_by:
+            shown = ", ".join(grouped.get(name, ())) or "nothing"
+            return (
+                f"it measures {name!r} grouped by {shown}, the project groups it by "
+                f"{', '.join(group_by) or 'nothing'}"
             )
     return None
 

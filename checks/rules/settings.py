@@ -37,9 +37,9 @@ class Settings:
     max_open_days: int = DEFAULT_MAX_OPEN_DAYS
     # the day the project started (project.yaml since:): nothing before it is asked for
     since: dt.date | None = None
-    # (name, objective in percent) of every SLO the project defines (project.yaml and OpenSLO),
-    # in order; None when they cannot be read (ops validate says why)
-    slos: tuple[tuple[str, Decimal], ...] | None = None
+    # (name, objective in percent, group_by labels) of every SLO the project defines
+    # (project.yaml and OpenSLO), in order; None when they cannot be read (validate says why)
+    slos: tuple[tuple[str, Decimal, tuple[str, ...]], ...] | None = None
 
     def sla_days(self, severity: str) -> int | None:
         """Days to fix a finding of this severity; unknown counts as high until triaged."""
@@ -72,15 +72,17 @@ def load(root: Path, project: Project) -> Settings:
     from checks.slo.weekly import all_slos
 
     try:
-        defined: tuple[tuple[str, Decimal], ...] | None = tuple(
-            (slo.name, slo.objective) for slo in all_slos(root, project)
+        defined: tuple[tuple[str, Decimal, tuple[str, ...]], ...] | None = tuple(
+            (slo.name, slo.objective, slo.group_by) for slo in all_slos(root, project)
         )
     except OpsError:  # a broken OpenSLO file: validate reports it, the gate's rule `valid` too
         defined = None
     return of(project, defined)
 
 
-def of(project: Project, slos: tuple[tuple[str, Decimal], ...] | None = None) -> Settings:
+def of(
+    project: Project, slos: tuple[tuple[str, Decimal, tuple[str, ...]], ...] | None = None
+) -> Settings:
     data: dict[str, Any] = project.data
     cadence = data.get("cadence", {})
     postmortem = data.get("postmortem", {})

@@ -9,7 +9,8 @@ labels (one series per group), and a window's counts are per group:
   unless the good query answered no series at all, which is no data for every group, as
   without ``group_by``;
 - a group in good or bad but not in total has no data (NO_DATA) for that window;
-- a NaN is no data for its group only.
+- a NaN is no data for its group only (in the bad query too: never "no bad events");
+- a label value longer than 200 characters or with a control character is an error.
 
 Pure: series in, counts out.
 """
@@ -29,6 +30,7 @@ Group = tuple[str, ...]  # the values of the SLO's group_by labels, in group_by'
 PerGroup = dict[Group, Counts]
 Measured = Counts | PerGroup  # one window's counts: per group when the SLO has group_by
 MAX_GROUPS = 500  # per SLO: a report of thousands of groups is a query that forgot to aggregate
+MAX_VALUE = 200  # characters of a label value: a service, a handler, a tenant
 SHOWN = 5  # label values named in a message; the rest are counted
 
 
@@ -58,6 +60,13 @@ def keyed(slo: Slo, promql: str, series: Sequence[Series]) -> dict[Group, float 
         if missing or extra:
             raise OpsError(_mislabelled(slo, promql, one, missing, extra))
         group = tuple(one.labels[name] for name in slo.group_by)
+        odd = next((v for v in group if len(v) > MAX_VALUE or not v.isprintable()), None)
+        if odd is not None:  # a report holds it in YAML, Markdown and a file of at most 1 MiB
+            raise OpsError(
+                f"{_where(slo, promql)} answers a group whose label value {label_value(odd)} "
+                f"is longer than {MAX_VALUE} characters or holds a control character; "
+                "relabel it in the query (label_replace) or group by another label"
+            )
         if group in out:
             raise OpsError(
                 f"{_where(slo, promql)} answers two series for {label_text(slo.group_by, group)}"
@@ -82,8 +91,8 @@ def combine(
         if slo.good is not None:
             good = other.get(group, 0.0) if other else None
             out[group] = Counts(good, events)
-        elif events is None:
-            out[group] = Counts(None, None)
+        elif events is None or (group in other and other[group] is None):
+            out[group] = Counts(None, events)  # NaN bad events: no data, never none bad
         else:
             out[group] = Counts(events - (other.get(group) or 0.0), events)
     return out

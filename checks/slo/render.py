@@ -331,8 +331,9 @@ def group_cells(values: Sequence[str]) -> list[str]:
 
 
 def _markdown(text: str) -> str:
-    """``text`` shown as it is: Markdown's punctuation escaped (a label value is anyone's)."""
-    return re.sub(r"([\\`*_\[\]<>|#!~&])", r"\\\1", text)
+    """``text`` shown as it is: Markdown's punctuation escaped (a label value is anyone's),
+    ``@`` too, so that a value like ``@acme/security`` mentions nobody where it is posted."""
+    return re.sub(r"([\\`*_\[\]<>|#!~&@])", r"\\\1", text)
 
 
 def _daily(report: Report) -> list[str]:

@@ -177,11 +177,19 @@ def _check(rel: str, text: str) -> None:
     """The report must pass the single-file checks of ops validate before it is written
     (schema, sections, file name); a failure here is a bug in ops."""
     from checks import tree
+    from checks.document import MAX_BYTES
     from checks.validation.perfile import check
 
+    data = text.encode("utf-8", "surrogateescape")
+    if len(data) > MAX_BYTES:  # as ops validate reads it: a report it could not read again
+        raise OpsError(
+            f"the report would be {len(data):,} bytes; a record is at most {MAX_BYTES:,} "
+            "(ops validate): too many groups or too long label values; nothing written",
+            path=rel,
+        )
     target = tree.place(tuple(rel.split("/")), "file")
     assert isinstance(target, tree.Target)
-    findings, _ = check(target, text.encode())
+    findings, _ = check(target, data)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         details = "; ".join(f.render() for f in errors[:3])

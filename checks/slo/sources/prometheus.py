@@ -130,8 +130,8 @@ class PrometheusSource:
         other_value = groups.single(slo, query, other)
         if slo.good is not None:
             return Counts(other_value, total_value)
-        if total_value is None:
-            return Counts(None, None)
+        if total_value is None or (other and other_value is None):  # a NaN of bad events
+            return Counts(None, total_value)
         # A series of bad events often does not exist until the first one: no answer for
         # bad while total has one means none were bad.
         return Counts(total_value - (other_value or 0.0), total_value)
