@@ -389,5 +389,5 @@ def test_a_report_ops_validate_could_not_read_is_never_written() -> None:
     from checks.document import MAX_BYTES
     from checks.slo import weekly
 
-    with pytest.raises(OpsError, match="a record is at most 1,048,576 .* nothing written"):
+    with pytest.raises(OpsError, match=r"a record is at most 1,048,576 .* nothing written"):
         weekly._check("ops/shop/slo/2026-W43.md", "x" * (MAX_BYTES + 1))

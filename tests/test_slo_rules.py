@@ -124,8 +124,8 @@ def test_the_rules_of_one_slo(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ]
     assert records[2] == {
         "record": "slo:sli_error:ratio_rate1h",
-        "expr": '(sum(increase(http_requests_total{job="api",code=~"5.."}[1h])))\n/\n'
-        '(sum(increase(http_requests_total{job="api"}[1h])))',
+        "expr": 'sum(\n  sum(increase(http_requests_total{job="api",code=~"5.."}[1h]))\n)\n'
+        '/\nsum(\n  sum(increase(http_requests_total{job="api"}[1h]))\n)',
         "labels": {"project": "shop", "slo": "availability"},
     }
     alerts = [r for r in group["rules"] if "alert" in r]
@@ -169,10 +169,17 @@ def test_good_events_and_openslo_runbooks(
     assert [g["name"] for g in groups] == ["ops-slo-shop-availability", "ops-slo-shop-payments"]
     payments = groups[1]["rules"]
     assert payments[0]["expr"] == (
-        "(\n  (sum(increase(payments_total[5m])))\n  -\n"
-        '  ((sum(increase(payments_total{outcome="ok"}[5m]))) or '
-        "((sum(increase(payments_total[5m]))) * 0))\n)\n/\n"
-        "(sum(increase(payments_total[5m])))"
+        "(\n"
+        "  sum(\n    sum(increase(payments_total[5m]))\n  )\n"
+        "  -\n"
+        "  (\n"
+        '    sum(\n      sum(increase(payments_total{outcome="ok"}[5m]))\n    )\n'
+        "    or\n"
+        "    sum(\n      sum(increase(payments_total[5m]))\n    ) * 0\n"
+        "  )\n"
+        ")\n"
+        "/\n"
+        "sum(\n  sum(increase(payments_total[5m]))\n)"
     )
     assert payments[-1]["annotations"] == {
         "summary": "shop payments: the error budget burns 1 times too fast",
@@ -301,6 +308,14 @@ def test_out_without_rules_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
             "ops/shop/project.yaml:16: $.slo_alerts.ticket[1]: the windows 1d/2h are used twice; "
             "each pair of windows makes one alert",
             id="twice",
+        ),
+        pytest.param(
+            "slo_alerts:\n  ticket:\n    - {long: 1d, short: 2h, factor: 3}\n"
+            "    - {long: 24h, short: 120m, factor: 2}\n",
+            None,
+            "ops/shop/project.yaml:16: $.slo_alerts.ticket[1]: the windows 24h/120m are used "
+            "twice (as 1d/2h); each pair of windows makes one alert",
+            id="twice-as-durations",
         ),
         pytest.param(
             "slo_alerts:\n  page:\n    - {long: 1 hour, short: 5m, factor: 14.4}\n",
@@ -588,22 +603,25 @@ def run_tests(folder: Path, test: dict[str, Any], step: int) -> subprocess.Compl
     return run_promtool("test", "rules", tests_file)
 
 
-def test_the_querys_own_labels_give_one_alert_per_label(
+def test_group_by_gives_one_alert_per_group(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A query summed by service keeps its service label: only the service that burns pages."""
+    """An SLO grouped by service has one ratio per service: only the service that burns pages."""
     repo = make_repo(
         tmp_path / "repo",
         "slo_alerts:\n  page:\n    - {long: 1h, short: 5m, factor: 14.4}\n  ticket: []\n",
     )
     project = repo / "ops/shop/project.yaml"
     text = project.read_text().replace("sum(increase(", "sum by (service) (increase(")
-    project.write_text(text.replace(f"    runbook: {RUNBOOK}\n", ""), encoding="utf-8")
+    text = text.replace(f"    runbook: {RUNBOOK}\n", "    group_by: [service]\n")
+    project.write_text(text, encoding="utf-8")
     rules_file = tmp_path / "rules.yml"
     rules_of(repo, capsys, "--out", str(rules_file))
-    (alert,) = [
-        r for r in yaml.safe_load(rules_file.read_text())["groups"][0]["rules"] if "alert" in r
-    ]
+    rules = yaml.safe_load(rules_file.read_text())["groups"][0]["rules"]
+    assert rules[0]["expr"].startswith(
+        'sum by (service) (\n  sum by (service) (increase(http_requests_total{job="api",'
+    )
+    (alert,) = [r for r in rules if "alert" in r]
     tests = {
         "rule_files": ["rules.yml"],
         "evaluation_interval": "1m",
@@ -676,3 +694,183 @@ def test_an_slo_of_good_events_pages_when_none_was_ever_good(
     }
     done = run_tests(tmp_path, test, 1)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- review findings: templates, reserved labels, mismatched labels, comments ---------------
+
+
+def test_templates_in_a_path_and_a_name_come_out_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Prometheus expands an alert's labels and annotations as Go templates: an OpenSLO file or
+    an SLO named with a {{ ... }} must come out as written, never run."""
+    template = '{{ printf "%s" "PWNED" }}'
+    repo = make_repo(tmp_path / "repo", openslo=OPENSLO)
+    (repo / "ops/shop/openslo/payments.yaml").rename(repo / f"ops/shop/openslo/{template}.yaml")
+    groups = yaml.safe_load(rules_of(repo, capsys))["groups"]
+    assert groups[1]["rules"][-1]["annotations"]["slo_definition"] == (
+        'ops/shop/openslo/{{ "{{" }} printf "%s" "PWNED" }}.yaml:4'
+    )
+
+    from checks.slo import rules
+    from checks.slo.model import Slo
+
+    name = f"x{template}"  # the schemas keep names to [a-z0-9_-]; the generator does not rely on it
+    path = f"ops/shop/openslo/{template}.yaml"
+    slo = Slo(
+        name,
+        Decimal("99.9"),
+        "sum(increase(req_total[{{window}}]))",
+        bad="sum(increase(err_total[{{window}}]))",
+    )
+    page = (rules.Pair("page", "1h", "5m", Decimal("14.4")),)
+    definition = rules.Definition(slo, path, 4, f"https://runbooks.example.com/{template}")
+    (tmp_path / "rules.yml").write_text(rules.generate("shop", [definition], page), "utf-8")
+    expected = {
+        "exp_labels": {
+            "severity": "page",
+            "long": "1h",
+            "short": "5m",
+            "project": "shop",
+            "slo": name,
+        },
+        "exp_annotations": {
+            "summary": f"shop {name}: the error budget burns 14.4 times too fast",
+            "description": "Over the last 1h and the last 5m, more than 1.44 % of events were "
+            f"bad: 14.4 times the error budget of 0.1 % of SLO {name} (objective 99.9 %). At "
+            "this rate the week's error budget lasts 11.7 hours.",
+            "runbook_url": f"https://runbooks.example.com/{template}",
+            "slo_definition": f"{path}:4",
+        },
+    }
+    test = {
+        "interval": "1m",
+        "input_series": [
+            {"series": "req_total", "values": "0+1000x60"},
+            {"series": "err_total", "values": "0+100x60"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "60m", "alertname": "ErrorBudgetBurn", "exp_alerts": [expected]}
+        ],
+    }
+    done = run_tests(tmp_path, test, 1)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("label", ["project", "slo", "severity", "long", "short", "alertname"])
+def test_group_by_a_label_of_the_rules_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str
+) -> None:
+    """The rules set these labels: groups differing only in one would collide at every
+    evaluation ("vector contains metrics with the same labelset after applying ... labels")."""
+    repo = make_repo(tmp_path / "repo")
+    project = repo / "ops/shop/project.yaml"
+    text = project.read_text().replace("sum(increase(", f"sum by ({label}) (increase(")
+    project.write_text(
+        text.replace("    objective: 99.9\n", f"    objective: 99.9\n    group_by: [{label}]\n"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "rules.yml"
+    code = main(["--root", str(repo), "slo", "rules", "--project", "shop", "--out", str(out)])
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        f"ops: error: ops/shop/project.yaml:6: SLO 'availability': group_by '{label}' is a "
+        "label the rules set themselves (project, slo, severity, long, short, alertname)"
+    )
+    assert not out.exists()
+
+
+MISMATCHED = {
+    "bad": "        bad: sum(increase(err_total[{{window}}]))\n",
+    "good": "        good: sum(increase(ok_total[{{window}}]))\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(MISMATCHED))
+def test_queries_with_different_labels_still_make_one_ratio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    """Without group_by, a total query that keeps its series' labels (job="api") and a summed
+    bad or good query (no labels) still divide: each is summed into one series. The page fires
+    once both windows burn, not before, and clears after the burn stops (unsummed, the bad form
+    never fired and the good form's fallback fired forever)."""
+    (tmp_path / "repo/ops/shop").mkdir(parents=True)
+    (tmp_path / "repo/ops/shop/project.yaml").write_text(
+        PROJECT_YAML.split("    sli:")[0].replace(f"    runbook: {RUNBOOK}\n", "")
+        + "    sli:\n      ratio:\n"
+        + MISMATCHED[form]
+        + '        total: increase(req_total{job="api"}[{{window}}])\n'
+        + "slo_alerts:\n  page:\n    - {long: 1h, short: 5m, factor: 14.4}\n  ticket: []\n",
+        encoding="utf-8",
+    )
+    rules_file = tmp_path / "rules.yml"
+    rules_of(tmp_path / "repo", capsys, "--out", str(rules_file))
+    (alert,) = [
+        r for r in yaml.safe_load(rules_file.read_text())["groups"][0]["rules"] if "alert" in r
+    ]
+    # 1000 requests a minute; 10 % of them fail in minutes 61 to 90, none before or after.
+    series = {
+        "bad": ("err_total", "0+0x60 100+100x29 3000+0x150"),
+        "good": ("ok_total", "0+1000x60 60900+900x29 88000+1000x150"),
+    }[form]
+    fired = [{"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]}]
+    checks = [  # (minute, fires): the 1h window passes 1.44 % after minute 69
+        (60, False),  # no error yet
+        (66, False),  # the 5m window burns, the 1h window is at 1 %
+        (75, True),  # both windows: 10 % and 2.5 %
+        (90, True),
+        (100, False),  # the 5m window is clean again; the 1h window still at 5 %
+        (240, False),
+    ]
+    test = {
+        "interval": "1m",
+        "input_series": [
+            {"series": 'req_total{job="api",instance="a"}', "values": "0+1000x240"},
+            {"series": f'{series[0]}{{job="api",instance="a"}}', "values": series[1]},
+        ],
+        "alert_rule_test": [
+            {
+                "eval_time": f"{t}m",
+                "alertname": "ErrorBudgetBurn",
+                "exp_alerts": fired if on else [],
+            }
+            for t, on in checks
+        ],
+    }
+    done = run_tests(tmp_path, test, 1)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_comment_at_the_end_of_a_query_is_harmless(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PromQL comments run to the end of the line: every parenthesis after a query is on a line
+    of its own, so that a query ending in a comment still makes valid rules."""
+    repo = make_repo(
+        tmp_path / "repo",
+        openslo=OPENSLO.replace(
+            "spec: {query: 'sum(increase(payments_total[{{window}}]))'}",
+            'spec: {query: "sum(increase(payments_total[{{window}}]))\\n# all payments"}',
+        ),
+    )
+    project = repo / "ops/shop/project.yaml"
+    text = project.read_text()
+    project.write_text(
+        text.replace(
+            "        total: sum(increase(",
+            "        total: |\n          # every request\n          sum(increase(",
+        ).rstrip("\n")
+        + "  # the API's requests\n",
+        encoding="utf-8",
+    )
+    rules_file = tmp_path / "rules.yml"
+    rules_of(repo, capsys, "--out", str(rules_file))
+    groups = yaml.safe_load(rules_file.read_text(encoding="utf-8"))["groups"]
+    assert groups[0]["rules"][0]["expr"].endswith(
+        '\n/\nsum(\n  # every request\n  sum(increase(http_requests_total{job="api"}[5m]))'
+        "  # the API's requests\n)"
+    )
+    assert "  # all payments\n  )\n" in groups[1]["rules"][0]["expr"]
+    done = run_promtool("check", "rules", rules_file)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS: 22 rules found" in done.stdout

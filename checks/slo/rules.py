@@ -1,14 +1,16 @@
 """Prometheus recording and alerting rules from a project's SLOs (``ops slo rules``).
 
 Per SLO: one recording rule per window, ``slo:sli_error:ratio_rate<window>`` (the error ratio,
-bad over total events, with the labels ``slo`` and ``project`` added to the query's own), and
-per burn-rate pair of ``slo_alerts`` one ``ErrorBudgetBurn`` alert that fires while the error
-ratio is above ``factor`` times the error budget over both its long and its short window (the
-SRE workbook's multi-window, multi-burn-rate alerts). Pure: the caller reads the files.
+bad over total events, each query summed into one series, or one per group of the SLO's
+``group_by`` labels, with the labels ``slo`` and ``project`` added), and per burn-rate pair of
+``slo_alerts`` one ``ErrorBudgetBurn`` alert that fires while the error ratio is above
+``factor`` times the error budget over both its long and its short window (the SRE workbook's
+multi-window, multi-burn-rate alerts). Pure: the caller reads the files.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ WEEK_HOURS = 168  # the weekly report's window: "the week's budget lasts ..."
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^([1-9][0-9]{0,3})([mhdw])$")
 _PLACEHOLDER = "{{window}}"
+# Labels the rules set: an SLO grouped by one of them would make series that differ only in it
+# collide once the rules' labels are applied, and every evaluation would fail.
+RESERVED_LABELS = ("project", "slo", "severity", "long", "short", "alertname")
 Where = tuple[str | None, int | None]  # (file, line) of a setting, for messages
 
 
@@ -92,10 +97,14 @@ def pairs(
                     path=path,
                     line=line,
                 )
-            if any((p.long, p.short) == (pair.long, pair.short) for p in out):
+            same = (seconds(pair.long), seconds(pair.short))
+            twin = next((p for p in out if (seconds(p.long), seconds(p.short)) == same), None)
+            if twin is not None:
+                written = (twin.long, twin.short) != (pair.long, pair.short)
                 raise OpsError(
-                    f"{where}: the windows {pair.long}/{pair.short} are used twice; "
-                    "each pair of windows makes one alert",
+                    f"{where}: the windows {pair.long}/{pair.short} are used twice"
+                    + (f" (as {twin.long}/{twin.short})" if written else "")
+                    + "; each pair of windows makes one alert",
                     path=path,
                     line=line,
                 )
@@ -115,8 +124,19 @@ def record_name(window: str) -> str:
 
 def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
     """OpsError (at the SLO's file and line) when the SLO cannot make rules: a query without
-    ``{{window}}`` or with another placeholder, or a pair that could never fire."""
+    ``{{window}}`` or with another placeholder, a ``group_by`` label the rules set themselves,
+    or a pair that could never fire."""
     slo = definition.slo
+    for label in slo.group_by:
+        if label in RESERVED_LABELS:
+            raise OpsError(
+                f"SLO {slo.name!r}: group_by {label!r} is a label the rules set themselves "
+                f"({', '.join(RESERVED_LABELS)}), so the groups would collide and every "
+                "evaluation would fail; group by another label (relabel it in the queries, "
+                "such as with label_replace)",
+                path=definition.path,
+                line=definition.line,
+            )
     for part, query in (("total", slo.total), ("good", slo.good), ("bad", slo.bad)):
         if query is None:
             continue
@@ -175,16 +195,29 @@ def _group(project: str, definition: Definition, alert_pairs: Sequence[Pair]) ->
 
 def error_ratio(slo: Slo, window: str) -> str:
     """PromQL for the share of bad events over ``window``: bad/total, or (total-good)/total.
-    No aggregation is added: a query ``sum by (service) (...)`` gives a ratio per service.
-    A good query that answers nothing (no good event has ever been counted) counts as 0, so
-    that an outage from the start still alerts."""
-    total = slo.total.replace(_PLACEHOLDER, window)
+    Each query is summed, into one series or by the SLO's ``group_by`` labels (as the weekly
+    report reads it), so that both sides of the ratio always carry the same labels. A good
+    query that answers nothing (no good event has ever been counted) counts as 0, so that an
+    outage from the start still alerts. Each query stands on lines of its own, so that a
+    PromQL comment (``# ...``) at its end cannot swallow what follows; its lines are indented,
+    unless it holds a raw string (`...`), whose text indenting would change."""
+    queries = [q for q in (slo.total, slo.good, slo.bad) if q is not None]
+    step = "" if any("`" in q for q in queries) else "  "
+
+    def summed(query: str) -> str:
+        by = f" by ({', '.join(slo.group_by)}) " if slo.group_by else ""
+        return f"sum{by}(\n{_indent(query.replace(_PLACEHOLDER, window).strip(), step)}\n)"
+
+    total = summed(slo.total)
     if slo.bad is not None:
-        bad = f"({slo.bad.replace(_PLACEHOLDER, window)})"
-    else:
-        good = (slo.good or "").replace(_PLACEHOLDER, window)
-        bad = f"(\n  ({total})\n  -\n  (({good}) or (({total}) * 0))\n)"
-    return f"{bad}\n/\n({total})"
+        return f"{summed(slo.bad)}\n/\n{total}"
+    fallback = f"{summed(slo.good or '')}\nor\n{total} * 0"
+    bad = f"{total}\n-\n(\n{_indent(fallback, step)}\n)"
+    return f"(\n{_indent(bad, step)}\n)\n/\n{total}"
+
+
+def _indent(text: str, step: str) -> str:
+    return "\n".join(step + line if line else line for line in text.split("\n"))
 
 
 def _alert(
@@ -192,7 +225,7 @@ def _alert(
 ) -> dict[str, Any]:
     slo = definition.slo
     budget = _number(slo.budget)
-    selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    selector = ",".join(f"{k}={_promql_string(v)}" for k, v in labels.items())
     threshold = f"({_number(pair.factor)} * {budget})"
     expr = (
         f"{record_name(pair.long)}{{{selector}}} > {threshold}\n"
@@ -213,13 +246,15 @@ def _alert(
         ),
     }
     if definition.runbook:
-        annotations["runbook_url"] = _literal(definition.runbook)
+        annotations["runbook_url"] = definition.runbook
     annotations["slo_definition"] = f"{definition.path}:{definition.line}"
+    # Prometheus expands an alert's labels and annotations as Go templates: all are literal.
+    alert_labels = {"severity": pair.severity, "long": pair.long, "short": pair.short, **labels}
     return {
         "alert": ALERT,
         "expr": expr,
-        "labels": {"severity": pair.severity, "long": pair.long, "short": pair.short, **labels},
-        "annotations": annotations,
+        "labels": {k: _literal(v) for k, v in alert_labels.items()},
+        "annotations": {k: _literal(v) for k, v in annotations.items()},
     }
 
 
@@ -235,6 +270,11 @@ def _literal(text: str) -> str:
     """Text shown as written: Prometheus expands labels and annotations as Go templates, and a
     ``{{`` from the repository must not run one."""
     return text.replace("{{", '{{ "{{" }}')
+
+
+def _promql_string(text: str) -> str:
+    """A PromQL string literal (double-quoted, Go's escapes) holding ``text``."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 class _Dumper(yaml.SafeDumper):
