@@ -389,3 +389,74 @@ def test_project_time_windows_are_checked(
     assert main(["--root", str(repo), "validate"]) == 1
     out = capsys.readouterr().out
     assert "ops/shop/project.yaml:12: $.slos[0].time_window" in out and message in out
+
+
+# --- found by the attack review ----------------------------------------------------------------
+
+
+def _grouped(window: TimeWindow | None) -> object:
+    from checks.slo.model import Slo
+
+    return Slo("api", Decimal("99"), total="t", bad="b", group_by=("service",), time_window=window)
+
+
+def test_a_group_seen_only_in_the_window_leaves_the_week_alone() -> None:
+    """A service that had traffic earlier in the 28 days but none this week: no row of the
+    week, no NO_DATA verdict; its window events still count in the SLO's budget."""
+    from checks.slo.compute import Counts
+    from checks.slo.weekly import slo_week
+
+    week = parse_week("2026-W43")
+    cart = {("cart",): Counts(1000.0, 1000.0)}
+    window = {("cart",): Counts(4000.0, 4000.0), ("legacy",): Counts(90.0, 100.0)}
+    first = {("cart",): Counts(100.0, 100.0), ("legacy",): Counts(10.0, 10.0)}
+    entry = slo_week(_grouped(TimeWindow(rolling="28d")), week, [*[cart] * 8, window, first])  # type: ignore[arg-type]
+    assert [g.labels for g in entry.groups] == [("cart",)]
+    assert entry.week.status == "PASS"
+    assert entry.budget is not None and entry.budget.figures.total == 4100
+    without = slo_week(_grouped(None), week, [cart] * 8)  # type: ignore[arg-type]
+    assert entry.week == without.week
+
+
+def test_a_window_the_source_refuses_shows_no_data_and_the_week_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checks.slo.sources.mock import MockSource
+
+    calls = {"n": 0}
+    original = MockSource.measure_all
+
+    def refuse_long(self, slos, windows):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if windows and windows[0][1] - windows[0][0] > dt.timedelta(days=8):
+            raise OpsError("the server refused the query: too many samples")
+        return original(self, slos, windows)
+
+    monkeypatch.setattr(MockSource, "measure_all", refuse_long)
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "ops", root / "ops")
+    project = root / "ops/checkout/project.yaml"
+    text = project.read_text("utf-8")
+    project.write_text(_with_window(text, "{rolling: 28d}"), "utf-8")
+    capsys.readouterr()
+    assert main(["--root", str(root), "slo", "--project", "checkout", "--week", "2026-W44"]) == 0
+    err = capsys.readouterr().err
+    assert "cannot be measured: the server refused the query: too many samples" in err
+    text = (root / "ops/checkout/slo/2026-W44.md").read_text(encoding="utf-8")
+    doc = document.parse_front_matter(text)
+    assert doc.data["status"] in ("PASS", "FAIL")  # the week's verdict, as without a window
+    windowed = [s for s in doc.data["slos"] if "budget_window" in s]
+    assert windowed and all(s["budget_window"]["sli"] is None for s in windowed)
+
+
+def test_a_first_day_of_zeros_is_no_coverage() -> None:
+    """`... or vector(0)` answers 0 where the source has nothing: not a covered first day."""
+    from checks.slo import budget
+    from checks.slo.compute import Counts
+    from checks.slo.model import Slo
+
+    slo_ = Slo("api", Decimal("99"), total="t", bad="b", time_window=TimeWindow(rolling="28d"))
+    week = parse_week("2026-W43")
+    counts = [*[Counts(99.0, 100.0)] * 8, Counts(900.0, 1000.0), Counts(0.0, 0.0)]
+    found = budget.budget(slo_, week, counts)
+    assert found is not None and found.figures.status == "NO_DATA"

@@ -50,8 +50,8 @@ def budget(slo: Slo, week: Week, counts: Sequence[Counts]) -> Budget | None:
         return None
     start, end = slo.time_window.span(week.end)
     week_counts, days, (window, first) = counts[0], counts[1:8], counts[8:10]
-    if first.total is None:
-        window = Counts(None, None)  # the source does not cover the window
+    if not compute.usable(first):  # the source does not cover the window (or_vector(0) too)
+        window = Counts(None, None)
     if start > week.start:  # a calendar month that began during the week: its days only
         inside = [c for (day, _), c in zip(week.days(), days, strict=True) if day >= start]
         week_counts = compute.summed(inside)

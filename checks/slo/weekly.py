@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -15,11 +16,13 @@ from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.project import Project
 from checks.slo import SOURCES, budget, compute, groups, render
+from checks.slo.compute import Counts
 from checks.slo.groups import Measured
 from checks.slo.model import Slo, TimeWindow, slos
 from checks.slo.render import GroupWeek, Report, SloWeek
 from checks.slo.sources import Source
 
+_NOTHING = Counts(None, None)  # a window the source could not measure
 _NOTES = re.compile(r"^##[ \t]+Notes[ \t#]*\r?$", re.MULTILINE)  # as document.headings reads it
 
 
@@ -80,18 +83,31 @@ def measure(root: Path, project: Project, source: Source, week: Week) -> Report:
     return Report(project.slug, week, source.name, status, entries)
 
 
-def measure_slos(source: Source, slos: Sequence[Slo], week: Week) -> list[Sequence[Measured]]:
+def measure_slos(source: Source, slos: Sequence[Slo], week: Week) -> list[list[Measured]]:
     """Each SLO's counts in the week, its days and the windows of its time window
     (checks.slo.budget): one ``measure_all`` per distinct time window (one without any)."""
     batches: dict[TimeWindow | None, list[int]] = {}
     for index, slo in enumerate(slos):
         batches.setdefault(slo.time_window, []).append(index)
-    out: list[Sequence[Measured]] = [[] for _ in slos]
+    weekly = [(week.start, week.end), *week.days()]
+    out: list[list[Measured]] = [list(m) for m in source.measure_all(list(slos), weekly)]
     for indexes in batches.values():
         chosen = [slos[i] for i in indexes]
-        windows = [(week.start, week.end), *week.days(), *budget.windows(chosen[0], week)]
-        for index, counts in zip(indexes, source.measure_all(chosen, windows), strict=True):
-            out[index] = counts
+        extra = budget.windows(chosen[0], week)
+        if not extra:
+            continue
+        try:  # a long window may be refused (sample limits, timeouts): the week stands alone
+            found = source.measure_all(chosen, extra)
+        except OpsError as e:
+            from checks.report import say
+
+            say(
+                f"warning: the time window of {chosen[0].name!r} cannot be measured: {e}",
+                sys.stderr,
+            )
+            found = [[_NOTHING] * len(extra) for _ in chosen]
+        for index, counts in zip(indexes, found, strict=True):
+            out[index].extend(counts)
     return out
 
 
@@ -99,8 +115,19 @@ def slo_week(slo: Slo, week: Week, measured: Sequence[Measured]) -> SloWeek:
     """One SLO's figures for the week (``measured[0]``), its days (the next seven) and its time
     window (the rest). With group_by: each group's, and for the SLO the groups' counts added up,
     its status the groups' (FAIL if one failed, PASS only if all passed)."""
-    per_group = groups.by_group(slo, measured)
+    per_group = groups.by_group(slo, measured[:8])  # the week's groups: the window's may differ
+    if slo.group_by and len(measured) > 8:
+        try:
+            everything = groups.by_group(slo, measured)
+        except OpsError:  # more groups over a long window than a report holds
+            everything = {}
+        nothing = [Counts(None, None)] * (len(measured) - 8)
+        per_group = {g: [*c, *everything.get(g, [*c, *nothing])[8:]] for g, c in per_group.items()}
+        extra = [list(c[8:]) for c in everything.values()] or [nothing]
+    else:
+        extra = []
     if not slo.group_by:
+        per_group = groups.by_group(slo, measured)
         counts = per_group[()]
         figures = [compute.figures(slo, c) for c in counts[:8]]
         return SloWeek(slo, figures[0], figures[1:], (), budget.budget(slo, week, counts))
@@ -108,8 +135,10 @@ def slo_week(slo: Slo, week: Week, measured: Sequence[Measured]) -> SloWeek:
     for group, counts in per_group.items():
         figures = [compute.figures(slo, c) for c in counts[:8]]
         parts.append(GroupWeek(group, figures[0], figures[1:], budget.budget(slo, week, counts)))
-    windows = zip(*per_group.values(), strict=True) if per_group else [()] * len(measured)
-    summed = [compute.summed(c) for c in windows]
+    weekly = zip(*(c[:8] for c in per_group.values()), strict=True) if per_group else [()] * 8
+    summed = [compute.summed(c) for c in weekly]
+    # the window's counts: every group's in the window, also one that had no event this week
+    summed += [compute.summed(c) for c in zip(*extra, strict=True)]
     together = [compute.figures(slo, c) for c in summed[:8]]
     status = compute.overall([p.week.status for p in parts])
     return SloWeek(
