@@ -134,14 +134,19 @@ def test_ops_slo_reports_them(repo: Path, capsys: pytest.CaptureFixture[str]) ->
         (
             (
                 "budgetingMethod: Occurrences\n  timeWindow",
-                "budgetingMethod: Timeslices\n  timeWindow",
+                "budgetingMethod: Weekly\n  timeWindow",
             ),
-            "checkout.yaml:35: $.spec.budgetingMethod: must be 'Occurrences', not 'Timeslices'",
+            "checkout.yaml:35: $.spec.budgetingMethod: 'Weekly' is not one of: Occurrences, "
+            "Timeslices, RatioTimeslices",
         ),
         (
-            ("query: sum(increase(http_requests_total[{{window}}]))", "query: sum(rate(x[5m]))"),
-            "checkout.yaml:25: $.spec.ratioMetric.total.metricSource.spec.query: "
-            "'sum(rate(x[5m]))' needs the {{window}} placeholder",
+            (
+                "query: sum(increase(http_requests_total[{{window}}]))",
+                "query: sum(rate(x[5m])) / 2",
+            ),
+            "checkout.yaml:25: 'sum(rate(x[5m])) / 2' needs the {{window}} placeholder, or to "
+            "be written as rate(<selector>[<range>]) (in sum(...) if need be) for ops to count "
+            "the window's events: it has more after character 17",
         ),
         (
             ("    - targetPercent: 99.5", "    - targetPercent: 100"),

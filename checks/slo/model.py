@@ -68,6 +68,7 @@ class Slo:
     description: str | None = None
     group_by: tuple[str, ...] = ()
     time_window: TimeWindow | None = None  # None: the weekly report only, as without it
+    method: str | None = None  # how spec-style OpenSLO queries were rewritten (checks.slo.promql)
 
     @property
     def budget(self) -> Decimal:

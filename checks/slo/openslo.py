@@ -1,17 +1,23 @@
 """OpenSLO v1 documents as an alternative to ``slos:`` in project.yaml.
 
 Files ``ops/<project>/openslo/*.yaml`` (one or more YAML documents each, separated by
-``---``) hold ``SLO`` and ``SLI`` documents. An SLO with one objective, an Occurrences
-budget and a ``ratioMetric`` indicator (inline, or an ``indicatorRef`` to an SLI) whose
-metric sources are Prometheus queries with ``{{window}}`` becomes the same SLO as one in
-project.yaml; the SLO's ``metadata.name`` is its name in the reports. Its ``timeWindow``
-(rolling in days or weeks, or the calendar month in UTC) is its time window; one ops cannot
-count is an error at its line. Other kinds (Service, AlertPolicy, ...) are skipped.
+``---``) hold OpenSLO v1 documents of every kind, checked against the specification. An SLO
+whose indicator (inline, or an ``indicatorRef`` to an SLI) is a ``ratioMetric`` of Prometheus
+queries and whose budget is counted by Occurrences becomes one SLO per objective, as one in
+project.yaml: named ``metadata.name`` with one objective, else ``<name>/<displayName>`` (or
+``<name>/<position from 1>``). Queries hold ``{{window}}``, or are written as the specification
+writes them and rewritten by checks.slo.promql. Its ``timeWindow`` (rolling in days or weeks,
+or the calendar month in UTC) is its time window.
+
+Two kinds of problem: a document that is not valid (``problems``: ``ops validate`` and ``ops
+slo`` report them) and a valid SLO that ops cannot measure (``unmeasured``: another source
+type, Timeslices, a thresholdMetric; ``ops slo`` refuses it, naming it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,35 +26,56 @@ from checks import document
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
+from checks.slo import promql
 from checks.slo.model import MAX_DAYS, MIN_DAYS, Slo, TimeWindow, rolling_days
 
 SCHEMA = "openslo.schema.json"
 RULE = "openslo"
 MAX_DOCUMENTS = 500  # per file: a few dozen SLOs is a large service
 _MARKER = re.compile(r"^---[ \t]*$", re.MULTILINE)
+MEASURED_TYPES = "Prometheus"  # the metric source types ops slo measures (any letter case)
+
+
+class Found(NamedTuple):
+    """The SLOs ops can measure, the problems of the documents (``ops validate``), and the
+    valid SLOs ops cannot measure (``ops slo`` refuses them)."""
+
+    slos: list[Slo]
+    problems: list[Finding]
+    unmeasured: list[Finding]
 
 
 def load(root: Path, project: str) -> list[Slo]:
     """The SLOs of every OpenSLO file of the project, in file and document order; OpsError
-    (the first problem) when a file cannot be used."""
-    slos, problems = read(root, project)
-    if problems:
-        first = problems[0]
+    (the first problem, else the first SLO ops cannot measure) when a file cannot be used."""
+    found = read(root, project)
+    for first in found.problems[:1] or found.unmeasured[:1]:
         raise OpsError(first.message, path=first.path, line=first.line)
-    return slos
+    return found.slos
 
 
-def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
-    """The SLOs of the project's OpenSLO files, and every problem with them (what ``ops
+class _Doc(NamedTuple):
+    rel: str
+    first: int
+    doc: document.Document
+
+    def line(self, keys: Sequence[str | int]) -> int:
+        return self.doc.line(list(keys)) + self.first - 1
+
+
+def read(root: Path, project: str) -> Found:
+    """The SLOs of the project's OpenSLO files, every problem with them (what ``ops
     validate`` reports: a file that cannot be read or fails the schema, an indicatorRef to no
-    SLI, an SLO name used twice, here or in project.yaml's slos:)."""
+    SLI, a metricSourceRef to no DataSource, an SLO name used twice, here or in project.yaml's
+    slos:, a Prometheus SLO's window or query ops cannot count) and the SLOs it cannot measure."""
     from checks import tree
 
     found = tree.scan(root, ("ops", project, "openslo"))
     problems = list(found.problems)  # a link or a stray file: never read around it
     files = sorted(k.rel for k in found.known if k.what == "openslo")
-    slos: list[tuple[str, int, document.Document]] = []  # (file, first line, document)
-    indicators: dict[str, dict[str, Any]] = {}
+    slos: list[_Doc] = []
+    indicators: dict[str, tuple[_Doc, list[str]]] = {}
+    sources: dict[str, str] = {}  # DataSource name: type
     for rel in files:
         try:
             documents = _documents(root / rel, rel)
@@ -56,39 +83,27 @@ def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
             problems.append(Finding(rel, e.line or 1, None, e.message, rule=RULE))
             continue
         for first, doc in documents:
-            if doc.data.get("kind") == "SLO":
-                slos.append((rel, first, doc))
-            elif doc.data.get("kind") == "SLI":
-                indicators[doc.data["metadata"]["name"]] = doc.data["spec"]
-    out = []
+            kind, name = doc.data.get("kind"), doc.data["metadata"]["name"]
+            if kind == "SLO":
+                slos.append(_Doc(rel, first, doc))
+            elif kind == "SLI":
+                indicators[name] = (_Doc(rel, first, doc), ["spec"])
+            elif kind == "DataSource":
+                sources[name] = doc.data["spec"]["type"]
+    out: list[Slo] = []
+    unmeasured: list[Finding] = []
     names = _project_names(root, project) if slos else {}  # read project.yaml only if needed
-    for rel, first, doc in slos:
-        data = doc.data
-        spec = data["spec"]
-        name = data["metadata"]["name"]
-        line = doc.line(["metadata", "name"]) + first - 1
-        if name in names:
-            problems.append(
-                Finding(
-                    rel,
-                    line,
-                    None,
-                    f"the SLO name {name!r} is used twice ({names[name]}); rename one: a report "
-                    "measures each SLO once",
-                    rule=RULE,
-                )
-            )
-            continue
-        names[name] = f"{rel}:{line}"
+    for at in slos:
+        spec = at.doc.data["spec"]
         if "indicator" in spec:
-            indicator = spec["indicator"]["spec"]
+            indicator = (at, ["spec", "indicator", "spec"])
         elif spec["indicatorRef"] in indicators:
             indicator = indicators[spec["indicatorRef"]]
         else:
             problems.append(
                 Finding(
-                    rel,
-                    doc.line(["spec", "indicatorRef"]) + first - 1,
+                    at.rel,
+                    at.line(["spec", "indicatorRef"]),
                     None,
                     f"indicatorRef {spec['indicatorRef']!r} names no SLI document in "
                     f"ops/{project}/openslo/",
@@ -96,13 +111,161 @@ def read(root: Path, project: str) -> tuple[list[Slo], list[Finding]]:
                 )
             )
             continue
-        window, problem = time_window(spec.get("timeWindow"))
-        if problem is not None:
-            at = doc.line(["spec", "timeWindow", 0, problem[0]]) + first - 1
-            problems.append(Finding(rel, at, None, problem[1], rule=RULE))
+        made, problem, refusal = _measure(at, indicator, sources, names)
+        problems += problem
+        unmeasured += refusal
+        out += made
+    return Found(out, problems, unmeasured)
+
+
+def _measure(
+    at: _Doc,
+    indicator: tuple[_Doc, list[str]],
+    sources: dict[str, str],
+    names: dict[str, str],
+) -> tuple[list[Slo], list[Finding], list[Finding]]:
+    """The SLOs of one SLO document, or its problems, or why ops cannot measure it."""
+    data, spec = at.doc.data, at.doc.data["spec"]
+    name = data["metadata"]["name"]
+    objectives = spec["objectives"]
+    labels = [_objective_name(name, objectives, index) for index in range(len(objectives))]
+    line = at.line(["metadata", "name"])
+    for index, label in enumerate(labels):
+        where = line if len(objectives) == 1 else at.line(["spec", "objectives", index])
+        if label in names:
+            message = (
+                f"the SLO name {label!r} is used twice ({names[label]}); rename one: a report "
+                "measures each SLO once"
+            )
+            return [], [Finding(at.rel, where, None, message, rule=RULE)], []
+        names[label] = f"{at.rel}:{where}"
+
+    def finding(where: _Doc, keys: Sequence[str | int], message: str) -> list[Finding]:
+        return [Finding(where.rel, where.line(keys), None, message, rule=RULE)]
+
+    sli_at, sli_keys = indicator
+    sli = sli_at.doc.data
+    for key in sli_keys:
+        sli = sli[key]
+    metric = "ratioMetric" if "ratioMetric" in sli else "thresholdMetric"
+    parts = ["good", "bad", "total", "raw"] if metric == "ratioMetric" else [None]
+    for part in parts:
+        if part is not None and part not in sli[metric]:
             continue
-        out.append(_slo(data, indicator, window))
-    return out, problems
+        keys = [*sli_keys, metric, *([part] if part else []), "metricSource"]
+        source = sli[metric][part]["metricSource"] if part else sli[metric]["metricSource"]
+        kind = source.get("type")
+        if kind is None:
+            ref = source["metricSourceRef"]
+            if ref not in sources:
+                return (
+                    [],
+                    finding(
+                        sli_at,
+                        [*keys, "metricSourceRef"],
+                        f"metricSourceRef {ref!r} names no DataSource document in the project's "
+                        "openslo/ folder; name one, or give the metric source's type",
+                    ),
+                    [],
+                )
+            kind = sources[ref]
+        if kind.lower() != MEASURED_TYPES.lower():
+            return (
+                [],
+                [],
+                finding(
+                    sli_at,
+                    [*keys, "type" if "type" in source else "metricSourceRef"],
+                    f"SLO {name!r}: ops cannot measure it from its metric source of type "
+                    f"{kind!r}: ops slo measures metric sources of type {MEASURED_TYPES} (its "
+                    "queries run on the project's metrics source)",
+                ),
+            )
+    if metric == "thresholdMetric" or "raw" in sli[metric]:
+        what = "a thresholdMetric" if metric == "thresholdMetric" else "a raw ratioMetric"
+        return (
+            [],
+            [],
+            finding(
+                sli_at,
+                [*sli_keys, metric],
+                f"SLO {name!r}: its indicator is {what}, which ops slo does not measure yet; it "
+                "measures a ratioMetric of good or bad over total events",
+            ),
+        )
+    method = spec.get("budgetingMethod", "Occurrences")
+    if method != "Occurrences":
+        return (
+            [],
+            [],
+            finding(
+                at,
+                ["spec", "budgetingMethod"],
+                f"SLO {name!r}: budgetingMethod {method} is not measured yet; ops slo measures "
+                "Occurrences (good events over all events)",
+            ),
+        )
+    window, problem = time_window(spec.get("timeWindow"))
+    if problem is not None:
+        return [], finding(at, ["spec", "timeWindow", 0, problem[0]], problem[1]), []
+    ratio = sli["ratioMetric"]
+    queries: dict[str, str] = {}
+    methods: list[str] = []
+    for part in ("good", "bad", "total"):
+        if part not in ratio:
+            continue
+        keys = [*sli_keys, "ratioMetric", part, "metricSource", "spec"]
+        query = ratio[part]["metricSource"]["spec"].get("query")
+        if not isinstance(query, str) or not query.strip():
+            return (
+                [],
+                finding(sli_at, keys, "a Prometheus metric source needs spec.query: its PromQL"),
+                [],
+            )
+        try:
+            rewrite = promql.windowed(query, ratio.get("counter") is True)
+        except promql.Unwritable as e:
+            return (
+                [],
+                finding(
+                    sli_at,
+                    [*keys, "query"],
+                    f"{query!r} needs the {{{{window}}}} placeholder, or to be written as "
+                    f"rate(<selector>[<range>]) (in sum(...) if need be) for ops to count the "
+                    f"window's events: it {e}",
+                ),
+                [],
+            )
+        queries[part] = rewrite.query
+        if rewrite.method is not None and rewrite.method not in methods:
+            methods.append(rewrite.method)
+    out = []
+    for objective, label in zip(objectives, labels, strict=True):
+        if "targetPercent" in objective:
+            percent = Decimal(str(objective["targetPercent"]))
+        else:
+            percent = Decimal(str(objective["target"])) * 100
+        out.append(
+            Slo(
+                label,
+                percent.normalize(),
+                queries["total"],
+                queries.get("good"),
+                queries.get("bad"),
+                spec.get("description"),
+                time_window=window,
+                method=", ".join(sorted(methods)) or None,
+            )
+        )
+    return out, [], []
+
+
+def _objective_name(name: str, objectives: list[dict[str, Any]], index: int) -> str:
+    """An objective's SLO name: the SLO's with one objective, else ``<name>/<displayName>``
+    (``<name>/<position from 1>`` without one)."""
+    if len(objectives) == 1:
+        return name
+    return f"{name}/{objectives[index].get('displayName') or index + 1}"
 
 
 def _project_names(root: Path, project: str) -> dict[str, str]:
@@ -163,28 +326,6 @@ def time_window(windows: Any) -> tuple[TimeWindow | None, tuple[str, str] | None
             "1st at 00:00 (such as 2026-01-01 00:00:00)",
         )
     return TimeWindow(calendar="month"), None
-
-
-def _slo(data: dict[str, Any], indicator: dict[str, Any], window: TimeWindow | None) -> Slo:
-    objective = data["spec"]["objectives"][0]
-    if "targetPercent" in objective:
-        percent = Decimal(str(objective["targetPercent"]))
-    else:
-        percent = Decimal(str(objective["target"])) * 100
-    ratio = indicator["ratioMetric"]
-
-    def query(part: str) -> str | None:
-        return ratio[part]["metricSource"]["spec"]["query"] if part in ratio else None
-
-    return Slo(
-        data["metadata"]["name"],
-        percent.normalize(),
-        query("total") or "",
-        query("good"),
-        query("bad"),
-        data["spec"].get("description"),
-        time_window=window,
-    )
 
 
 def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
@@ -255,5 +396,8 @@ def origins(root: Path, project: str) -> dict[str, Origin]:
             annotations = doc.data["metadata"].get("annotations")
             runbook = annotations.get("runbook") if isinstance(annotations, dict) else None
             line = doc.line(["metadata", "name"]) + first - 1
-            out.setdefault(doc.data["metadata"]["name"], Origin(rel, line, runbook))
+            objectives = doc.data["spec"]["objectives"]
+            for index in range(len(objectives)):
+                name = _objective_name(doc.data["metadata"]["name"], objectives, index)
+                out.setdefault(name, Origin(rel, line, runbook))
     return out

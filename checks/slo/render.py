@@ -161,6 +161,14 @@ def _yaml_number(value: float | int | None) -> str:
 # --- body ------------------------------------------------------------------------------------
 
 
+_METHODS = {  # checks.slo.promql's methods, as the report says them (docs/slo.md)
+    "range substitution": "counts from rate() queries by range substitution",
+    "counter increase": "counts from counter selectors by increase over the window",
+    "range substitution, counter increase": "counts from rate() queries by range substitution "
+    "and from counter selectors by increase over the window",
+}
+
+
 def _body(report: Report, notes: str) -> str:
     week = report.week
     out = [
@@ -188,6 +196,9 @@ def _body(report: Report, notes: str) -> str:
         )
     if not report.slos:
         out.append("| (no SLOs in project.yaml) | | | | | | | |")
+    methods = [f"{e.slo.name}: {_METHODS[e.slo.method]}" for e in report.slos if e.slo.method]
+    for method in methods:
+        out += ["", method]
     for entry in report.slos:
         if entry.slo.group_by:
             out += _group_table(entry)

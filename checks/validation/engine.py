@@ -222,7 +222,7 @@ def _openslo_findings(root: Path, rels: Sequence[str]) -> list[Finding]:
     wanted = set(rels)
     out: list[Finding] = []
     for project in sorted({rel.split("/")[1] for rel in rels}):
-        out += [f for f in openslo.read(root, project)[1] if f.path in wanted]
+        out += [f for f in openslo.read(root, project).problems if f.path in wanted]
     return out
 
 
