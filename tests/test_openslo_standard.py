@@ -357,3 +357,57 @@ def test_slo_rules_for_several_objectives(tmp_path: Path) -> None:
     assert "api-availability/internal" in text
     assert "api-availability/2" in text
     assert 'increase(http_requests_total{code=~"5.."}[' in text
+
+
+# --- found by the attack review ----------------------------------------------------------------
+
+SLI = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: requests
+spec:
+  ratioMetric:
+    counter: true
+    good:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: {good}
+    total:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: sum(x)
+"""
+
+
+def test_an_sli_defined_twice_is_a_problem_not_a_silent_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, f=SLI.format(good='x{o="ok"}'), g=SLI.format(good='y{o="ok"}'))
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "ops/shop/openslo/g.yaml:4: a SLI named 'requests' is already defined at "
+        "ops/shop/openslo/f.yaml:4; rename one"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("shown", "named"),
+    [("Good experience", "api/good-experience"), ('a|b\n"c" ', "api/a-b-c"), ("!!!", "api/2")],
+)
+def test_a_display_name_becomes_a_slug_in_the_slo_name(shown: str, named: str) -> None:
+    objectives = [{"displayName": "first"}, {"displayName": shown}]
+    assert openslo._objective_name("api", objectives, 1) == named
+
+
+@pytest.mark.parametrize(
+    "query", ['rate(x{a="{{window}}"}[5m])', "rate(x[5m]) # {{window}}"], ids=["label", "comment"]
+)
+def test_window_stands_only_as_a_range(query: str) -> None:
+    from checks.slo import promql
+
+    with pytest.raises(promql.Unwritable, match=r"outside a range; it may stand only as"):
+        promql.windowed(query, counter=False)

@@ -76,6 +76,7 @@ def read(root: Path, project: str) -> Found:
     slos: list[_Doc] = []
     indicators: dict[str, tuple[_Doc, list[str]]] = {}
     sources: dict[str, str] = {}  # DataSource name: type
+    defined: dict[tuple[str, str], _Doc] = {}  # (kind, name): where, for SLIs and DataSources
     for rel in files:
         try:
             documents = _documents(root / rel, rel)
@@ -84,6 +85,21 @@ def read(root: Path, project: str) -> Found:
             continue
         for first, doc in documents:
             kind, name = doc.data.get("kind"), doc.data["metadata"]["name"]
+            if kind in ("SLI", "DataSource"):
+                here = _Doc(rel, first, doc)
+                earlier = defined.setdefault((str(kind), name), here)
+                if earlier is not here:  # the last would win unseen: another metric measured
+                    problems.append(
+                        Finding(
+                            rel,
+                            here.line(["metadata", "name"]),
+                            None,
+                            f"a {kind} named {name!r} is already defined at {earlier.rel}:"
+                            f"{earlier.line(['metadata', 'name'])}; rename one",
+                            rule=RULE,
+                        )
+                    )
+                    continue
             if kind == "SLO":
                 slos.append(_Doc(rel, first, doc))
             elif kind == "SLI":
@@ -261,11 +277,15 @@ def _measure(
 
 
 def _objective_name(name: str, objectives: list[dict[str, Any]], index: int) -> str:
-    """An objective's SLO name: the SLO's with one objective, else ``<name>/<displayName>``
-    (``<name>/<position from 1>`` without one)."""
+    """An objective's SLO name: the SLO's with one objective, else ``<name>/<displayName>``,
+    the displayName as a slug ("Good experience": ``good-experience``), or ``<name>/<position
+    from 1>`` without one."""
     if len(objectives) == 1:
         return name
-    return f"{name}/{objectives[index].get('displayName') or index + 1}"
+    shown = objectives[index].get("displayName")
+    # as a slug: a name goes into the report's table and chart, and the rules' labels
+    slug = "-".join(re.findall(r"[a-z0-9]+", shown.lower())) if isinstance(shown, str) else ""
+    return f"{name}/{slug[:63] or index + 1}"
 
 
 def _project_names(root: Path, project: str) -> dict[str, str]:

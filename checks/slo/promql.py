@@ -37,7 +37,9 @@ class Unwritable(ValueError):
 
 def windowed(query: str, counter: bool) -> Rewrite:
     """The query with ``{{window}}`` (as written), or rewritten; Unwritable otherwise."""
-    if WINDOW in query:
+    if WINDOW in query:  # the placeholder, only where a range goes: [{{window}}]
+        if WINDOW in query.replace(f"[{WINDOW}]", ""):
+            raise Unwritable(f"has {WINDOW} outside a range; it may stand only as [{WINDOW}]")
         return Rewrite(query, None)
     if len(query) > MAX_QUERY:
         raise Unwritable(f"is longer than {MAX_QUERY} characters")
