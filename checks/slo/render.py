@@ -75,12 +75,7 @@ def _front_matter(report: Report, generated_at: dt.datetime) -> str:
         lines += [
             f"  - name: {_text(entry.slo.name)}",
             f"    objective: {decimal_text(entry.slo.objective)}",
-            f"    sli: {_yaml_number(figures.sli)}",
-            f"    good: {_yaml_number(figures.good)}",
-            f"    total: {_yaml_number(figures.total)}",
-            f"    error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
-            f"    burn_rate: {_yaml_number(figures.burn_rate)}",
-            f"    status: {figures.status}",
+            *_figures_front_matter(figures, "    "),
         ]
         lines += _budget_front_matter(entry.budget, "    ")
         if entry.slo.group_by:
@@ -100,16 +95,21 @@ def _groups_front_matter(entry: SloWeek) -> list[str]:
             f"          {_text(name)}: {_text(value)}"
             for name, value in zip(names, group.labels, strict=True)
         ]
-        lines += [
-            f"        sli: {_yaml_number(figures.sli)}",
-            f"        good: {_yaml_number(figures.good)}",
-            f"        total: {_yaml_number(figures.total)}",
-            f"        error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
-            f"        burn_rate: {_yaml_number(figures.burn_rate)}",
-            f"        status: {figures.status}",
-        ]
+        lines += _figures_front_matter(figures, "        ")
         lines += _budget_front_matter(group.budget, "        ")
     return lines
+
+
+def _figures_front_matter(figures: Figures, indent: str) -> list[str]:
+    """A week's figures, as an SLO's and a group's front matter hold them."""
+    return [
+        f"{indent}sli: {_yaml_number(figures.sli)}",
+        f"{indent}good: {_yaml_number(figures.good)}",
+        f"{indent}total: {_yaml_number(figures.total)}",
+        f"{indent}error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
+        f"{indent}burn_rate: {_yaml_number(figures.burn_rate)}",
+        f"{indent}status: {figures.status}",
+    ]
 
 
 def _budget_front_matter(budget: Budget | None, indent: str) -> list[str]:
