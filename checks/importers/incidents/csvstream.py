@@ -14,19 +14,26 @@ from typing import IO
 from checks.importers.incidents.model import MAX_INCIDENTS, Place, stop
 
 MAX_FIELD = 100_000  # characters in one cell: a description, never a file's worth
+# Each tool's CSV export, by name, and the columns that mark it: what a header is when it lacks
+# the columns the format asked for ("this is Opsgenie's CSV export")
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "PagerDuty's incidents CSV export": ("incident_number", "created_on"),
+    "Opsgenie's CSV export": ("TinyId", "Message", "CreatedAt"),
+    "incident.io's CSV export": ("Reference", "Name", "Severity"),
+}
+
+
+def expected(name: str, required: Sequence[str]) -> str:
+    """How a format is named in messages: ``<name> (columns a, b, c)``."""
+    return f"{name} (columns {', '.join(required)})"
 
 
 def rows(
-    stream: IO[bytes],
-    place: Place,
-    required: Sequence[str],
-    others: Mapping[str, Sequence[str]],
+    stream: IO[bytes], place: Place, required: Sequence[str], name: str
 ) -> Iterator[tuple[Place, dict[str, str]]]:
-    """Each row as {column: cell}, with its place (the line it starts on).
-
-    ``others`` maps another format's name to the columns that mark it, for the message when
-    the header is theirs.
-    """
+    """Each row as {column: cell}, with its place (the line it starts on), of the export
+    ``name`` (a key of SIGNATURES): a header of another one is named in the message."""
+    others = {other: columns for other, columns in SIGNATURES.items() if other != name}
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=True)
     csv.field_size_limit(MAX_FIELD)

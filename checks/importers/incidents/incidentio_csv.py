@@ -28,11 +28,8 @@ from checks.importers.incidents.model import (
 )
 
 REQUIRED = ("ID", "Reference", "Name", "Status", "Severity", "Created at")
-EXPECTED = "incident.io's CSV export (columns " + ", ".join(REQUIRED) + ")"
-OTHERS = {
-    "PagerDuty's incidents CSV export": ("incident_number", "created_on"),
-    "Opsgenie's CSV export": ("TinyId", "Message", "CreatedAt"),
-}
+NAME = "incident.io's CSV export"
+EXPECTED = csvstream.expected(NAME, REQUIRED)
 DEFAULT_STATUSES = {
     "investigating": "live",
     "fixing": "live",
@@ -42,7 +39,7 @@ DEFAULT_STATUSES = {
 
 
 def read(stream: IO[bytes], file: str) -> Iterator[Imported]:
-    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, OTHERS):
+    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, NAME):
         named = (cell(row, "Status category") or cell(row, "Status") or "").lower()
         category = DEFAULT_STATUSES.get(named, named)
         if category not in CATEGORIES:

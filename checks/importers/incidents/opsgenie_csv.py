@@ -24,16 +24,13 @@ from checks.importers.incidents.model import (
 )
 
 REQUIRED = ("Id", "TinyId", "Message", "Status", "Priority", "CreatedAt")
-EXPECTED = "Opsgenie's CSV export (columns " + ", ".join(REQUIRED) + ")"
-OTHERS = {
-    "PagerDuty's incidents CSV export": ("incident_number", "created_on"),
-    "incident.io's CSV export": ("Reference", "Name", "Severity"),
-}
+NAME = "Opsgenie's CSV export"
+EXPECTED = csvstream.expected(NAME, REQUIRED)
 _STATUS = {"open": "open", "resolved": "resolved", "closed": "resolved"}
 
 
 def read(stream: IO[bytes], file: str) -> Iterator[Imported]:
-    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, OTHERS):
+    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, NAME):
         status = (cell(row, "Status") or "").lower()
         if status not in _STATUS:
             raise stop(

@@ -29,15 +29,12 @@ from checks.importers.incidents.model import (
 )
 
 REQUIRED = ("id", "incident_number", "description", "created_on", "resolved_on", "urgency")
-EXPECTED = "PagerDuty's incidents CSV export (columns " + ", ".join(REQUIRED) + ")"
-OTHERS = {
-    "Opsgenie's CSV export": ("TinyId", "Message", "CreatedAt"),
-    "incident.io's CSV export": ("Reference", "Name", "Severity"),
-}
+NAME = "PagerDuty's incidents CSV export"
+EXPECTED = csvstream.expected(NAME, REQUIRED)
 
 
 def read(stream: IO[bytes], file: str) -> Iterator[Imported]:
-    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, OTHERS):
+    for where, row in csvstream.rows(stream, Place(file, EXPECTED), REQUIRED, NAME):
         started = instant(cell(row, "created_on"), where.at("column created_on"))
         assert started is not None
         resolved = instant(cell(row, "resolved_on"), where.at("column resolved_on"), required=False)
