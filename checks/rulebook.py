@@ -42,7 +42,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "content",
             "Content",
-            "A record holds no placeholder left from its template (`[TODO]`) once published.",
+            "A record holds none of its template's placeholders once it is published.",
             "Write the sections the message names, or keep the record a draft until they are "
             "written.",
         ),
