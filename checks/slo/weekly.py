@@ -115,8 +115,13 @@ def slo_week(slo: Slo, week: Week, measured: Sequence[Measured]) -> SloWeek:
     """One SLO's figures for the week (``measured[0]``), its days (the next seven) and its time
     window (the rest). With group_by: each group's, and for the SLO the groups' counts added up,
     its status the groups' (FAIL if one failed, PASS only if all passed)."""
+    if not slo.group_by:
+        counts = groups.by_group(slo, measured)[()]
+        figures = [compute.figures(slo, c) for c in counts[:8]]
+        return SloWeek(slo, figures[0], figures[1:], (), budget.budget(slo, week, counts))
     per_group = groups.by_group(slo, measured[:8])  # the week's groups: the window's may differ
-    if slo.group_by and len(measured) > 8:
+    extra: list[list[Counts]] = []
+    if len(measured) > 8:
         try:
             everything = groups.by_group(slo, measured)
         except OpsError:  # more groups over a long window than a report holds
@@ -124,13 +129,6 @@ def slo_week(slo: Slo, week: Week, measured: Sequence[Measured]) -> SloWeek:
         nothing = [Counts(None, None)] * (len(measured) - 8)
         per_group = {g: [*c, *everything.get(g, [*c, *nothing])[8:]] for g, c in per_group.items()}
         extra = [list(c[8:]) for c in everything.values()] or [nothing]
-    else:
-        extra = []
-    if not slo.group_by:
-        per_group = groups.by_group(slo, measured)
-        counts = per_group[()]
-        figures = [compute.figures(slo, c) for c in counts[:8]]
-        return SloWeek(slo, figures[0], figures[1:], (), budget.budget(slo, week, counts))
     parts = []
     for group, counts in per_group.items():
         figures = [compute.figures(slo, c) for c in counts[:8]]
