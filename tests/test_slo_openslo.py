@@ -204,11 +204,43 @@ def test_validate_reports_every_broken_file(repo: Path, capsys: pytest.CaptureFi
     assert out[-1] == "1 document checked: 1 error in 1 file"
     assert main(["--root", str(repo), "validate"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in out[:-1]] == [
-        "ops/shop/openslo/a.yaml",
-        "ops/shop/openslo/b.yaml",
+    assert out[:-1] == [
+        "ops/shop/openslo/a.yaml:1: $.apiVersion: must be 'openslo/v1', not 'openslo/v2'",
+        "ops/shop/openslo/a.yaml:1: $.metadata: missing required key 'metadata'",
+        "ops/shop/openslo/a.yaml:1: $.spec: missing required key 'spec'",
+        "ops/shop/openslo/b.yaml:2: YAML syntax error: did not find expected ',' or ']'",
     ]
-    assert out[-1] == "4 documents checked: 2 errors in 2 files"
+    assert out[-1] == "4 documents checked: 4 errors in 2 files"
+
+
+def test_every_document_of_a_file_is_checked(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken document does not hide the next one's problems, and an SLO whose SLI is the
+    broken one is not also told that its indicatorRef names nothing."""
+    text = OPENSLO.replace("  ratioMetric:\n    counter: true", "  ratioMetrics:\n    counter: 1")
+    text = text.replace("    - targetPercent: 99.5", "    - targetPercent: 100")
+    (repo / "ops/shop/openslo/checkout.yaml").write_text(text, encoding="utf-8")
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[0] for line in out[:-1]] == [
+        "ops/shop/openslo/checkout.yaml:13",
+        "ops/shop/openslo/checkout.yaml:65",
+    ]
+    assert "indicatorRef" not in "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "separator",
+    ["---\r\n", "--- # the next document\n", "---  \t\n"],
+    ids=["crlf", "comment", "blanks"],
+)
+def test_document_separators(repo: Path, separator: str) -> None:
+    text = OPENSLO.replace("---\n", separator)
+    if "\r" in separator:
+        text = text.replace("\n", "\r\n").replace("\r\r\n", "\r\n")
+    (repo / "ops/shop/openslo/checkout.yaml").write_bytes(text.encode())
+    assert [slo.name for slo in openslo.load(repo, "shop")] == ["availability", "payments"]
 
 
 def test_a_file_of_too_many_documents_is_refused_quickly(

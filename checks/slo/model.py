@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +55,21 @@ def rolling_days(text: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class Timeslices:
+    """How an OpenSLO SLO with ``budgetingMethod`` Timeslices or RatioTimeslices is counted
+    (checks.slo.timeslices): the week cut into slices of ``seconds``, each slice's value (the
+    SLO's ratio, raw ratio or threshold metric over the slice) either compared (``op`` against
+    ``threshold``: good slices over slices with data) or averaged (``threshold`` None)."""
+
+    method: str  # Timeslices or RatioTimeslices
+    metric: str  # ratio (good/bad over total), raw (Slo.total is the ratio) or threshold
+    seconds: int  # the slice's length
+    op: str = "gte"  # lt, lte, gt or gte: how a slice's value is compared with threshold
+    threshold: Decimal | None = None  # timeSliceTarget or the thresholdMetric's value
+    failure: bool = False  # a raw ratio of failures (rawType: failure): 1 - raw is the ratio
+
+
+@dataclass(frozen=True)
 class Slo:
     """One SLO. ``good``, ``bad`` and ``total`` are PromQL with a ``{{window}}`` placeholder
     (exactly one of ``good`` and ``bad`` is set). With ``group_by`` (label names), each query
@@ -69,6 +84,11 @@ class Slo:
     group_by: tuple[str, ...] = ()
     time_window: TimeWindow | None = None  # None: the weekly report only, as without it
     method: str | None = None  # how spec-style OpenSLO queries were rewritten (checks.slo.promql)
+    # Timeslices or RatioTimeslices (OpenSLO): ``total`` (and ``good`` or ``bad`` for a ratio)
+    # hold the queries of one slice, {{window}} the slice; None: events are counted
+    timeslices: Timeslices | None = None
+    # where an OpenSLO SLO is defined (file, line), for messages; not part of its definition
+    origin: tuple[str, int] | None = field(default=None, compare=False)
 
     @property
     def budget(self) -> Decimal:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,14 +25,25 @@ from checks import document
 from checks.document import DocumentError
 from checks.errors import OpsError
 from checks.findings import Finding
-from checks.slo import promql
+from checks.slo import alertpolicy, measurable
 from checks.slo.model import MAX_DAYS, MIN_DAYS, Slo, TimeWindow, rolling_days
 
 SCHEMA = "openslo.schema.json"
 RULE = "openslo"
 MAX_DOCUMENTS = 500  # per file: a few dozen SLOs is a large service
-_MARKER = re.compile(r"^---[ \t]*$", re.MULTILINE)
+# a document marker: ---, with a comment after it or not, at the end of a line (LF or CRLF)
+_MARKER = re.compile(r"^---(?:[ \t]+#[^\r\n]*)?[ \t]*\r?$", re.MULTILINE)
 MEASURED_TYPES = "Prometheus"  # the metric source types ops slo measures (any letter case)
+
+
+class Origin(NamedTuple):
+    """Where an OpenSLO SLO is defined, its runbook (``metadata.annotations.runbook``) and
+    the conditions of its alert policies (none: the project's alerts)."""
+
+    path: str
+    line: int
+    runbook: str | None
+    conditions: tuple[alertpolicy.Condition, ...] = ()
 
 
 class Found(NamedTuple):
@@ -43,6 +53,7 @@ class Found(NamedTuple):
     slos: list[Slo]
     problems: list[Finding]
     unmeasured: list[Finding]
+    origins: dict[str, Origin]  # where each SLO of ``slos`` is defined, with its alerts
 
 
 def load(root: Path, project: str) -> list[Slo]:
@@ -74,18 +85,22 @@ def read(root: Path, project: str) -> Found:
     problems = list(found.problems)  # a link or a stray file: never read around it
     files = sorted(k.rel for k in found.known if k.what == "openslo")
     slos: list[_Doc] = []
+    invalid: set[str] = set()  # names of documents that fail the schema: reported already
     indicators: dict[str, tuple[_Doc, list[str]]] = {}
     sources: dict[str, str] = {}  # DataSource name: type
     defined: dict[tuple[str, str], _Doc] = {}  # (kind, name): where, for SLIs and DataSources
+    alerting: dict[str, dict[str, alertpolicy.Defined]] = {"AlertPolicy": {}, "AlertCondition": {}}
     for rel in files:
         try:
-            documents = _documents(root / rel, rel)
+            documents, broken, names_broken = _documents(root / rel, rel)
         except OpsError as e:
             problems.append(Finding(rel, e.line or 1, None, e.message, rule=RULE))
             continue
+        problems += broken
+        invalid |= names_broken
         for first, doc in documents:
             kind, name = doc.data.get("kind"), doc.data["metadata"]["name"]
-            if kind in ("SLI", "DataSource"):
+            if kind in ("SLI", "DataSource", "AlertPolicy", "AlertCondition"):
                 here = _Doc(rel, first, doc)
                 earlier = defined.setdefault((str(kind), name), here)
                 if earlier is not here:  # the last would win unseen: another metric measured
@@ -106,15 +121,24 @@ def read(root: Path, project: str) -> Found:
                 indicators[name] = (_Doc(rel, first, doc), ["spec"])
             elif kind == "DataSource":
                 sources[name] = doc.data["spec"]["type"]
+            elif kind in ("AlertPolicy", "AlertCondition"):
+                alerting[kind][name] = alertpolicy.Defined(_Doc(rel, first, doc), doc.data)
     out: list[Slo] = []
     unmeasured: list[Finding] = []
+    origins: dict[str, Origin] = {}
     names = _project_names(root, project) if slos else {}  # read project.yaml only if needed
     for at in slos:
         spec = at.doc.data["spec"]
+        alerts = alertpolicy.resolve(
+            at, spec, alerting["AlertPolicy"], alerting["AlertCondition"], f"ops/{project}/openslo/"
+        )
+        problems += [Finding(p, n, None, m, rule=RULE) for p, n, m in alerts.problems]
         if "indicator" in spec:
             indicator = (at, ["spec", "indicator", "spec"])
         elif spec["indicatorRef"] in indicators:
             indicator = indicators[spec["indicatorRef"]]
+        elif spec["indicatorRef"] in invalid:  # its SLI's own problems are reported
+            continue
         else:
             problems.append(
                 Finding(
@@ -131,7 +155,12 @@ def read(root: Path, project: str) -> Found:
         problems += problem
         unmeasured += refusal
         out += made
-    return Found(out, problems, unmeasured)
+        annotations = at.doc.data["metadata"].get("annotations")
+        runbook = annotations.get("runbook") if isinstance(annotations, dict) else None
+        where = at.line(["metadata", "name"])
+        for slo in made:
+            origins[slo.name] = Origin(at.rel, where, runbook, tuple(alerts.conditions))
+    return Found(out, problems, unmeasured, origins)
 
 
 def _measure(
@@ -197,83 +226,11 @@ def _measure(
                     "queries run on the project's metrics source)",
                 ),
             )
-    if metric == "thresholdMetric" or "raw" in sli[metric]:
-        what = "a thresholdMetric" if metric == "thresholdMetric" else "a raw ratioMetric"
-        return (
-            [],
-            [],
-            finding(
-                sli_at,
-                [*sli_keys, metric],
-                f"SLO {name!r}: its indicator is {what}, which ops slo does not measure yet; it "
-                "measures a ratioMetric of good or bad over total events",
-            ),
-        )
-    method = spec.get("budgetingMethod", "Occurrences")
-    if method != "Occurrences":
-        return (
-            [],
-            [],
-            finding(
-                at,
-                ["spec", "budgetingMethod"],
-                f"SLO {name!r}: budgetingMethod {method} is not measured yet; ops slo measures "
-                "Occurrences (good events over all events)",
-            ),
-        )
     window, problem = time_window(spec.get("timeWindow"))
     if problem is not None:
         return [], finding(at, ["spec", "timeWindow", 0, problem[0]], problem[1]), []
-    ratio = sli["ratioMetric"]
-    queries: dict[str, str] = {}
-    methods: list[str] = []
-    for part in ("good", "bad", "total"):
-        if part not in ratio:
-            continue
-        keys = [*sli_keys, "ratioMetric", part, "metricSource", "spec"]
-        query = ratio[part]["metricSource"]["spec"].get("query")
-        if not isinstance(query, str) or not query.strip():
-            return (
-                [],
-                finding(sli_at, keys, "a Prometheus metric source needs spec.query: its PromQL"),
-                [],
-            )
-        try:
-            rewrite = promql.windowed(query, ratio.get("counter") is True)
-        except promql.Unwritable as e:
-            return (
-                [],
-                finding(
-                    sli_at,
-                    [*keys, "query"],
-                    f"{query!r} needs the {{{{window}}}} placeholder, or to be written as "
-                    f"rate(<selector>[<range>]) (in sum(...) if need be) for ops to count the "
-                    f"window's events: it {e}",
-                ),
-                [],
-            )
-        queries[part] = rewrite.query
-        if rewrite.method is not None and rewrite.method not in methods:
-            methods.append(rewrite.method)
-    out = []
-    for objective, label in zip(objectives, labels, strict=True):
-        if "targetPercent" in objective:
-            percent = Decimal(str(objective["targetPercent"]))
-        else:
-            percent = Decimal(str(objective["target"])) * 100
-        out.append(
-            Slo(
-                label,
-                percent.normalize(),
-                queries["total"],
-                queries.get("good"),
-                queries.get("bad"),
-                spec.get("description"),
-                time_window=window,
-                method=", ".join(sorted(methods)) or None,
-            )
-        )
-    return out, [], []
+    made = measurable.indicator(at, data, sli_at, sli_keys, sli, labels, window)
+    return made.slos, made.problems, made.refusals
 
 
 def _objective_name(name: str, objectives: list[dict[str, Any]], index: int) -> str:
@@ -348,9 +305,12 @@ def time_window(windows: Any) -> tuple[TimeWindow | None, tuple[str, str] | None
     return TimeWindow(calendar="month"), None
 
 
-def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
-    """(first line, document) of each YAML document in the file, checked against the
-    OpenSLO subset; a document's own lines count from 1 at its first line."""
+def _documents(
+    path: Path, rel: str
+) -> tuple[list[tuple[int, document.Document]], list[Finding], set[str]]:
+    """(first line, document) of each valid YAML document in the file, checked against the
+    OpenSLO subset (a document's own lines count from 1 at its first line), and the problems
+    of every other one with their names; OpsError when the file cannot be read at all."""
     from checks import schemas
 
     try:
@@ -367,6 +327,8 @@ def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
     starts = [0] + [m.end() + 1 for m in markers]
     ends = [m.start() for m in markers] + [len(text)]
     out = []
+    problems: list[Finding] = []
+    broken: set[str] = set()  # names of the documents that fail the schema
     for start, end in zip(starts, ends, strict=True):
         chunk = text[start:end]
         if not chunk.strip() or all(
@@ -376,48 +338,27 @@ def _documents(path: Path, rel: str) -> list[tuple[int, document.Document]]:
         first_line = text.count("\n", 0, start) + 1
         try:
             doc = document.parse_yaml_file(chunk)
-        except DocumentError as e:
-            raise OpsError(e.message, path=rel, line=e.line + first_line - 1) from None
+        except DocumentError as e:  # the next document is read all the same
+            problems.append(Finding(rel, e.line + first_line - 1, None, e.message, rule=RULE))
+            continue
         if not schemas.fast_validator(SCHEMA).is_valid(doc.data):
             from checks.validation.schema_errors import findings_for
 
             found = findings_for(list(schemas.validator(SCHEMA).iter_errors(doc.data)), doc, rel)
-            first = found[0] if found else None
-            message = f"{first.json_path}: {first.message}" if first else f"does not match {SCHEMA}"
-            line = (first.line if first else 1) + first_line - 1
-            raise OpsError(message, path=rel, line=line)
+            meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+            name = meta.get("name") if isinstance(meta, dict) else None
+            broken.add(name if isinstance(name, str) else "")
+            problems += [
+                Finding(
+                    rel, f.line + first_line - 1, None, f"{f.json_path}: {f.message}", rule=RULE
+                )
+                for f in found
+            ] or [Finding(rel, first_line, None, f"does not match {SCHEMA}", rule=RULE)]
+            continue
         out.append((first_line, doc))
-    return out
-
-
-class Origin(NamedTuple):
-    """Where an OpenSLO SLO is defined, and its runbook (``metadata.annotations.runbook``)."""
-
-    path: str
-    line: int
-    runbook: str | None
+    return out, problems, broken
 
 
 def origins(root: Path, project: str) -> dict[str, Origin]:
-    """The SLOs of the project's OpenSLO files by name (for ``ops slo rules``); files that
-    cannot be read are left out (``load`` reports them)."""
-    from checks import tree
-
-    found = tree.scan(root, ("ops", project, "openslo"))
-    out: dict[str, Origin] = {}
-    for rel in sorted(k.rel for k in found.known if k.what == "openslo"):
-        try:
-            documents = _documents(root / rel, rel)
-        except OpsError:
-            continue
-        for first, doc in documents:
-            if doc.data.get("kind") != "SLO":
-                continue
-            annotations = doc.data["metadata"].get("annotations")
-            runbook = annotations.get("runbook") if isinstance(annotations, dict) else None
-            line = doc.line(["metadata", "name"]) + first - 1
-            objectives = doc.data["spec"]["objectives"]
-            for index in range(len(objectives)):
-                name = _objective_name(doc.data["metadata"]["name"], objectives, index)
-                out.setdefault(name, Origin(rel, line, runbook))
-    return out
+    """The measured SLOs of the project's OpenSLO files by name (for ``ops slo rules``)."""
+    return read(root, project).origins

@@ -38,14 +38,20 @@ class Unwritable(ValueError):
 def windowed(query: str, counter: bool) -> Rewrite:
     """The query with ``{{window}}`` (as written), or rewritten; Unwritable otherwise."""
     if WINDOW in query:  # the placeholder, only where a range goes: [{{window}}]
-        if WINDOW in query.replace(f"[{WINDOW}]", ""):
-            raise Unwritable(f"has {WINDOW} outside a range; it may stand only as [{WINDOW}]")
-        return Rewrite(query, None)
+        return Rewrite(as_written(query), None)
     if len(query) > MAX_QUERY:
         raise Unwritable(f"is longer than {MAX_QUERY} characters")
     parser = _Parser(query)
     rewritten, method = parser.query(counter)
     return Rewrite(rewritten, method)
+
+
+def as_written(query: str) -> str:
+    """A query used as written (a value, not a count), its ``{{window}}`` only as a range;
+    Unwritable otherwise."""
+    if WINDOW in query.replace(f"[{WINDOW}]", ""):
+        raise Unwritable(f"has {WINDOW} outside a range; it may stand only as [{WINDOW}]")
+    return query
 
 
 class _Parser:

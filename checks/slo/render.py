@@ -169,6 +169,18 @@ _METHODS = {  # checks.slo.promql's methods, as the report says them (docs/slo.m
 }
 
 
+def method_text(slo: Slo) -> str | None:
+    """How the SLO was counted, when not as events of ``{{window}}`` queries: its time slices
+    (checks.slo.timeslices) and how spec-style queries were rewritten (checks.slo.promql)."""
+    from checks.slo import timeslices
+
+    parts = [timeslices.describe(slo)] if slo.timeslices is not None else []
+    if slo.method:
+        rewrite = _METHODS[slo.method]
+        parts.append(f"each slice's {rewrite}" if parts else rewrite)
+    return "; ".join(parts) or None
+
+
 def _body(report: Report, notes: str) -> str:
     week = report.week
     out = [
@@ -196,9 +208,10 @@ def _body(report: Report, notes: str) -> str:
         )
     if not report.slos:
         out.append("| (no SLOs in project.yaml) | | | | | | | |")
-    methods = [f"{e.slo.name}: {_METHODS[e.slo.method]}" for e in report.slos if e.slo.method]
-    for method in methods:
-        out += ["", method]
+    for entry in report.slos:
+        method = method_text(entry.slo)
+        if method:
+            out += ["", f"{entry.slo.name}: {method}"]
     for entry in report.slos:
         if entry.slo.group_by:
             out += _group_table(entry)

@@ -28,7 +28,7 @@ from checks.dates import instant_seconds
 from checks.errors import OpsError
 from checks.findings import printable
 from checks.paths import first_link
-from checks.slo import groups
+from checks.slo import groups, timeslices
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
@@ -67,6 +67,9 @@ class FileSource:
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
         groups.refuse(slos, self.name, "an export is one series per SLO, or several summed")
+        timeslices.refuse(
+            slos, self.name, "an export holds counts per interval, not the SLO's slices"
+        )
         return [self.measure(slo, windows) for slo in slos]
 
     def _file(self, slo: Slo, series: str | None = None) -> Path:

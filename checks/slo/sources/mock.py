@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Sequence
 
 from checks.dates import DAY, week_of
-from checks.slo import groups
+from checks.slo import groups, timeslices
 from checks.slo.compute import Counts
 from checks.slo.model import Slo
 
@@ -35,6 +35,7 @@ class MockSource:
         self, slos: Sequence[Slo], windows: Sequence[tuple[dt.datetime, dt.datetime]]
     ) -> list[list[Counts]]:
         groups.refuse(slos, self.name, "its numbers have no labels")
+        timeslices.refuse(slos, self.name, "its numbers are daily counts, without slices")
         return [self.measure(slo, windows) for slo in slos]
 
     def counts(self, slo: Slo, start: dt.datetime, end: dt.datetime) -> Counts:

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from checks import http, jsonload, progress, secrets
 from checks.errors import OpsError
-from checks.slo import groups
+from checks.slo import groups, timeslices
 from checks.slo.compute import Counts
 from checks.slo.groups import Measured
 from checks.slo.model import Slo, prometheus_duration
@@ -117,6 +117,8 @@ class PrometheusSource:
         window = prometheus_duration(end - start)
         inflight = inflight or progress.Inflight()
         label = waiting_label(slo, start, end)
+        if slo.timeslices is not None:
+            return self._slices(slo, start, end, inflight, label)
         query = slo.good or slo.bad or ""
         with inflight.waiting(label):
             total = self.series(slo.total, window, end)
@@ -135,6 +137,38 @@ class PrometheusSource:
         # A series of bad events often does not exist until the first one: no answer for
         # bad while total has one means none were bad.
         return Counts(total_value - (other_value or 0.0), total_value)
+
+    def _slices(
+        self,
+        slo: Slo,
+        start: dt.datetime,
+        end: dt.datetime,
+        inflight: progress.Inflight,
+        label: str,
+    ) -> Measured:
+        """Good and total slices in the window (Timeslices; RatioTimeslices: the sum of the
+        slices' ratios, rounded to 3 places as the report shows it), per group with group_by."""
+        good_query, total_query = timeslices.queries(slo, end - start)
+        with inflight.waiting(label):
+            total = self.series(total_query, "", end)
+        with inflight.waiting(label):
+            good = self.series(good_query, "", end)
+        ratios = slo.timeslices is not None and slo.timeslices.method == "RatioTimeslices"
+
+        def kept(value: float | None) -> float | None:
+            return round(value, 3) if value is not None and ratios else value
+
+        if not slo.group_by:
+            return Counts(
+                kept(groups.single(slo, good_query, good)),
+                groups.single(slo, total_query, total),
+            )
+        totals = groups.keyed(slo, total_query, total)
+        goods = groups.keyed(slo, good_query, good)
+        return {
+            group: Counts(kept(goods.get(group)), totals.get(group))
+            for group in sorted({*totals, *goods})
+        }
 
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The value of the query's one series at ``at``, or None for no data."""

@@ -1,0 +1,280 @@
+"""Timeslices, RatioTimeslices and thresholdMetric SLOs against a real Prometheus (2.42,
+tests/promserver.py). The expected slice counts are computed here from the generator's
+samples (tests/promdata.py), never by running PromQL: a 5m slice ending at t has data when
+scrapes stand at t - 5m and t (so its events are those the scrape at t reports) and at least
+one event; it is good when its share of good events passes timeSliceTarget."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import promdata
+import pytest
+
+from checks import document
+from checks.dates import parse_week
+from checks.main import main
+
+SLICE = 300
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability-slices
+spec:
+  description: Five-minute slices with at most 0.1 % errors
+  budgetingMethod: Timeslices
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(increase(http_requests_total{job="shop-api",code=~"5.."}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(increase(http_requests_total{job="shop-api"}[{{window}}]))
+  objectives:
+    - target: 0.6
+      timeSliceTarget: 0.999
+      timeSliceWindow: 5m
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: payments-average
+spec:
+  budgetingMethod: RatioTimeslices
+  indicator:
+    metadata:
+      name: payments
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: >-
+                sum(rate(payment_authorizations_total{job="shop-api",
+                outcome=~"approved|declined"}[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(payment_authorizations_total{job="shop-api"}[5m]))
+  objectives:
+    - target: 0.995
+      timeSliceWindow: 5m
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: error-rate
+spec:
+  budgetingMethod: Timeslices
+  indicator:
+    metadata:
+      name: errors-per-second
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: sum(rate(http_requests_total{job="shop-api",code="500"}[{{window}}]))
+  objectives:
+    - target: 0.9
+      op: lte
+      value: 0.004
+      timeSliceWindow: 5m
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: service-slices
+  annotations:
+    group_by: service
+spec:
+  budgetingMethod: Timeslices
+  indicator:
+    metadata:
+      name: service-errors
+    spec:
+      ratioMetric:
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum by (service) (increase(api_requests_total{code="500"}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum by (service) (increase(api_requests_total[{{window}}]))
+  objectives:
+    - target: 0.995
+      timeSliceTarget: 0.99
+      timeSliceWindow: 5m
+"""
+
+PROJECT_YAML = promdata.PROJECT_YAML.split("slos:\n")[0]
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus) -> Path:  # type: ignore[no-untyped-def]
+    (tmp_path / "ops/shop/openslo").mkdir(parents=True)
+    (tmp_path / "ops/shop/project.yaml").write_text(PROJECT_YAML, encoding="utf-8")
+    (tmp_path / "ops/shop/openslo/slices.yaml").write_text(OPENSLO, encoding="utf-8")
+    monkeypatch.setenv("OPS_PROMETHEUS_URL", prometheus.url)
+    return tmp_path
+
+
+def _slices(start: dt.datetime, end: dt.datetime) -> list[int]:
+    """The ends of the 5m slices of [start, end), as Unix seconds."""
+    first, last = int(start.timestamp()), int(end.timestamp())
+    return list(range(first + SLICE, last + 1, SLICE))
+
+
+def _scrapes(tally: promdata.Tally) -> set[int]:
+    return {*tally.total["availability"], int(promdata.START.timestamp())}
+
+
+def _ratios(tally: promdata.Tally, slo: str, start: dt.datetime, end: dt.datetime) -> list[float]:
+    """Each slice's good/total ratio, for the slices with data, as float division does it."""
+    scrapes = _scrapes(tally)
+    out = []
+    for t in _slices(start, end):
+        total = tally.total[slo].get(t, 0)
+        if t - SLICE in scrapes and t in scrapes and total > 0:
+            bad = total - tally.good[slo][t]
+            out.append(1 - bad / total)
+    return out
+
+
+def _errors(tally: promdata.Tally, start: dt.datetime, end: dt.datetime) -> list[int]:
+    """Each slice's errors (code 500), for the slices with both scrapes."""
+    scrapes = _scrapes(tally)
+    good, total = tally.good["availability"], tally.total["availability"]
+    return [
+        total[t] - good[t] for t in _slices(start, end) if t - SLICE in scrapes and t in scrapes
+    ]
+
+
+def _report(repo: Path, week: str) -> document.Document:
+    text = (repo / f"ops/shop/slo/{week}.md").read_text(encoding="utf-8")
+    return document.parse_front_matter(text)
+
+
+def _entries(repo: Path, week: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {e["name"]: e for e in _report(repo, week).data["slos"]}
+
+
+@pytest.mark.parametrize("week", promdata.WEEKS)
+def test_timeslices_count_the_good_slices(shop: Path, prometheus, week: str) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", week]) == 0
+    span = parse_week(week)
+    ratios = _ratios(prometheus.dataset.tally, "availability", span.start, span.end)
+    got = _entries(shop, week)["availability-slices"]
+    assert (got["good"], got["total"]) == (sum(r >= 0.999 for r in ratios), len(ratios))
+    assert got["total"] == (1944 if week == "2026-W42" else 2016)  # W42: 6 h without scrapes
+    status = "PASS" if got["good"] >= 0.6 * got["total"] else "FAIL"
+    assert got["status"] == status
+
+
+def test_a_week_of_5m_slices_is_2016_slices_each_its_own(shop: Path, prometheus) -> None:  # type: ignore[no-untyped-def]
+    """The daily figures: each day's slices are its own 288, none shared with the next day."""
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W40"]) == 0
+    doc = _report(shop, "2026-W40")
+    week = parse_week("2026-W40")
+    row = next(x for x in doc.body.splitlines() if x.startswith("| availability-slices % |"))
+    cells = [c.strip() for c in row.strip("|").split("|")][1:]
+    expected = []
+    for start, end in week.days():
+        ratios = _ratios(prometheus.dataset.tally, "availability", start, end)
+        assert len(ratios) == 288
+        share = sum(r >= 0.999 for r in ratios) * 100 / 288
+        expected.append(f"{int(share * 10000) / 10000:.4f}".rstrip("0").rstrip("."))
+    assert cells == expected
+
+
+def test_ratio_timeslices_average_the_slices(shop: Path, prometheus) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    week = parse_week("2026-W43")
+    ratios = _ratios(prometheus.dataset.tally, "payment-authorization", week.start, week.end)
+    got = _entries(shop, "2026-W43")["payments-average"]
+    assert got["total"] == len(ratios) == 2016
+    assert got["good"] == pytest.approx(sum(ratios), abs=0.001)
+    assert got["sli"] == pytest.approx(100 * sum(ratios) / len(ratios), abs=0.0002)
+    assert got["status"] == ("PASS" if sum(ratios) / len(ratios) >= 0.995 else "FAIL")
+
+
+def test_threshold_metric_slices(shop: Path, prometheus) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    week = parse_week("2026-W43")
+    errors = _errors(prometheus.dataset.tally, week.start, week.end)
+    got = _entries(shop, "2026-W43")["error-rate"]
+    # errors per second over the slice at most 0.004: at most one error in five minutes
+    assert (got["good"], got["total"]) == (sum(e / SLICE <= 0.004 for e in errors), len(errors))
+    assert got["total"] == 2016 and 0 < got["good"] < 2016
+
+
+def test_per_label_timeslices(shop: Path, prometheus) -> None:  # type: ignore[no-untyped-def]
+    """group_by (an annotation in OpenSLO): one SLI per service from its constant rates; search
+    has an incident in W43, whose 5m slices (09:45 to 11:30] are bad."""
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    got = _entries(shop, "2026-W43")["service-slices"]
+    incident = len([t for t in _slices(*promdata.INCIDENT) if promdata.INCIDENT[0].timestamp() < t])
+    assert incident == 21
+    groups = {g["labels"]["service"]: (g["good"], g["total"], g["status"]) for g in got["groups"]}
+    assert groups == {
+        "cart": (2016, 2016, "PASS"),
+        "checkout": (2016, 2016, "PASS"),  # one error in 1,000 requests: 99.9 %
+        "search": (2016 - incident, 2016, "FAIL"),
+    }
+    assert (got["good"], got["total"], got["status"]) == (3 * 2016 - incident, 3 * 2016, "FAIL")
+    assert got["group_by"] == ["service"]
+
+
+def test_the_budget_window_is_counted_in_slices(shop: Path, prometheus) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    window = _entries(shop, "2026-W43")["availability-slices"]["budget_window"]
+    ratios = _ratios(prometheus.dataset.tally, "availability", promdata.START, promdata.END)
+    assert (window["good"], window["total"]) == (sum(r >= 0.999 for r in ratios), 3 * 2016 + 1944)
+    assert window["start"] == "2026-09-28T00:00:00Z"
+    week = _entries(shop, "2026-W43")["availability-slices"]
+    assert window["week_bad"] == week["total"] - week["good"]
+
+
+def test_the_report_says_how_it_counted_and_validates(shop: Path) -> None:
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    text = (shop / "ops/shop/slo/2026-W43.md").read_text(encoding="utf-8")
+    assert (
+        "availability-slices: Timeslices: good 5m slices over the 5m slices with data, a slice "
+        "good when its good/total ratio is at least 0.999\n"
+    ) in text
+    assert (
+        "payments-average: RatioTimeslices: the average of the 5m slices' good/total ratios "
+        "(good is their sum, total the 5m slices with data); each slice's counts from rate() "
+        "queries by range substitution\n"
+    ) in text
+    assert (
+        "error-rate: Timeslices: good 5m slices over the 5m slices with data, a slice good when "
+        "its value is at most 0.004\n"
+    ) in text
+    assert main(["--root", str(shop), "validate", "--no-cache"]) == 0
+
+
+def test_a_week_without_data_is_no_data(shop: Path) -> None:
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W30"]) == 0
+    entries = _entries(shop, "2026-W30")
+    assert {e["status"] for e in entries.values()} == {"NO_DATA"}
+    assert {e["total"] for e in entries.values() if "groups" not in e} == {None}
