@@ -70,7 +70,8 @@ def load(root: Path, project: Project) -> tuple[list[Definition], tuple[Pair, ..
             definitions.append(Definition(slo, rel, line, runbook))
         else:
             origin = theirs[slo.name]
-            definitions.append(Definition(slo, origin.path, origin.line, origin.runbook))
+            own = rules.policy_pairs(origin.conditions) if origin.conditions else None
+            definitions.append(Definition(slo, origin.path, origin.line, origin.runbook, own))
     pairs = rules.pairs(project.data.get("slo_alerts"), lambda keys: (rel, doc.line(keys)))
     return definitions, pairs
 

@@ -13,20 +13,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from checks.errors import OpsError
+from checks.slo.alertpolicy import Condition
 from checks.slo.model import Slo
 
 ALERT = "ErrorBudgetBurn"
 SEVERITIES = ("page", "ticket")
 WEEK_HOURS = 168  # the weekly report's window: "the week's budget lasts ..."
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"^([1-9][0-9]{0,3})([mhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^([1-9][0-9]{0,5})([smhdw])$")
 _PLACEHOLDER = "{{window}}"
 # Labels the rules set: an SLO grouped by one of them would make series that differ only in it
 # collide once the rules' labels are applied, and every evaluation would fail.
@@ -36,12 +37,17 @@ Where = tuple[str | None, int | None]  # (file, line) of a setting, for messages
 
 @dataclass(frozen=True)
 class Pair:
-    """Alert when the error ratio is above ``factor`` times the budget over both windows."""
+    """Alert when the error ratio is above ``factor`` times the budget over both windows (for
+    ``after``, when given: an AlertCondition's alertAfter). ``condition``: the AlertCondition
+    it was made from (``path:line``), None for project.yaml's pairs."""
 
     severity: str
     long: str
     short: str
     factor: Decimal
+    after: str | None = None
+    op: str = ">"
+    condition: str | None = field(default=None, compare=False)
 
 
 DEFAULT_PAIRS = (
@@ -54,13 +60,15 @@ DEFAULT_PAIRS = (
 
 @dataclass(frozen=True)
 class Definition:
-    """An SLO and where it is defined: ``path`` and ``line`` (repository-relative), and its
-    runbook's URL when it has one."""
+    """An SLO and where it is defined: ``path`` and ``line`` (repository-relative), its
+    runbook's URL when it has one, and its own alerts (an OpenSLO SLO's alert policies, see
+    ``policy_pairs``; None: the project's)."""
 
     slo: Slo
     path: str
     line: int
     runbook: str | None = None
+    pairs: tuple[Pair, ...] | None = None
 
 
 def seconds(duration: str) -> int:
@@ -138,7 +146,7 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
                 line=definition.line,
             )
     for part, query in (("total", slo.total), ("good", slo.good), ("bad", slo.bad)):
-        if query is None:
+        if query is None or slo.timeslices is not None:  # a slice's queries: checks.slo.timeslices
             continue
         rest = query.replace(_PLACEHOLDER, "")
         if _PLACEHOLDER not in query or "{{" in rest or "}}" in rest:
@@ -150,12 +158,16 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
             )
     for pair in alert_pairs:
         if pair.factor * slo.budget >= 1:
+            where = (
+                "in slo_alerts of project.yaml"
+                if pair.condition is None
+                else (f"(the threshold of the AlertCondition at {pair.condition})")
+            )
             raise OpsError(
                 f"SLO {slo.name!r} (objective {_number(slo.objective)} %): the "
                 f"{pair.severity} alert {pair.long}/{pair.short} at {_number(pair.factor)} times "
                 f"the budget of {_percent(slo.budget)} would need more than all events to be "
-                "bad, so it could never fire; lower its factor in slo_alerts of project.yaml "
-                "(docs/slo-alerts.md)",
+                f"bad, so it could never fire; lower its factor {where} (docs/slo-alerts.md)",
                 path=definition.path,
                 line=definition.line,
             )
@@ -163,9 +175,10 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
 
 def generate(project: str, definitions: Sequence[Definition], alert_pairs: Sequence[Pair]) -> str:
     """The rule file (YAML): one group per SLO, in the order of the definitions."""
-    for definition in definitions:
-        check(definition, alert_pairs)
-    groups = [_group(project, d, alert_pairs) for d in definitions]
+    chosen = [d.pairs if d.pairs is not None else tuple(alert_pairs) for d in definitions]
+    for definition, pairs_of in zip(definitions, chosen, strict=True):
+        check(definition, pairs_of)
+    groups = [_group(project, d, p) for d, p in zip(definitions, chosen, strict=True)]
     header = (
         f"# Prometheus rules for the SLOs of project {project}, written by "
         f"`ops slo rules --project {project}`.\n"
@@ -185,12 +198,105 @@ def generate(project: str, definitions: Sequence[Definition], alert_pairs: Seque
 def _group(project: str, definition: Definition, alert_pairs: Sequence[Pair]) -> dict[str, Any]:
     slo = definition.slo
     labels = {"project": project, "slo": slo.name}
-    rules: list[dict[str, Any]] = [
-        {"record": record_name(w), "expr": error_ratio(slo, w), "labels": dict(labels)}
-        for w in windows(alert_pairs)
-    ]
+    if slo.timeslices is not None:
+        rules = _slice_records(slo, labels, windows(alert_pairs))
+    else:
+        rules = [
+            {"record": record_name(w), "expr": error_ratio(slo, w), "labels": dict(labels)}
+            for w in windows(alert_pairs)
+        ]
     rules += [_alert(project, definition, pair, labels) for pair in alert_pairs]
     return {"name": f"ops-slo-{project}-{slo.name}", "rules": rules}
+
+
+def _slice_records(slo: Slo, labels: dict[str, str], needed: list[str]) -> list[dict[str, Any]]:
+    """A Timeslices or RatioTimeslices SLO: its slice indicator recorded at each evaluation (1
+    or 0, or the slice's ratio, over the last slice; nothing without data), and per window the
+    share of bad slices, 1 - its average over the window (checks.slo.timeslices)."""
+    from checks.slo import timeslices
+
+    assert slo.timeslices is not None
+    indicator = f"{timeslices.RECORD}{timeslices.duration(slo.timeslices.seconds)}"
+    selector = ",".join(f"{k}={_promql_string(v)}" for k, v in labels.items())
+    rules: list[dict[str, Any]] = [
+        {"record": indicator, "expr": timeslices.slice_good(slo), "labels": dict(labels)}
+    ]
+    rules += [
+        {
+            "record": record_name(w),
+            "expr": f"1 - avg_over_time({indicator}{{{selector}}}[{w}])",
+            "labels": dict(labels),
+        }
+        for w in needed
+    ]
+    return rules
+
+
+def policy_pairs(conditions: Sequence[Condition]) -> tuple[Pair, ...]:
+    """An OpenSLO SLO's alert conditions as pairs: the long window is the lookbackWindow, the
+    short one 1/12 of it (the SRE workbook's ratio), the factor the threshold (a burn rate),
+    ``for:`` the alertAfter and the severity the condition's. OpsError (at the condition) for
+    one ops cannot write as such an alert."""
+    from checks.slo.timeslices import duration
+
+    out: list[Pair] = []
+    for c in conditions:
+        where = f"{c.path}:{c.line}"
+
+        def refuse(message: str, c: Condition = c) -> OpsError:
+            return OpsError(
+                f"AlertCondition {c.name!r} (AlertPolicy {c.policy!r}): {message}",
+                path=c.path,
+                line=c.line,
+            )
+
+        if c.op not in ("gt", "gte"):
+            raise refuse(
+                f"op {c.op or '(none)'}: ops slo rules writes alerts that fire while the error "
+                "budget burns faster than the threshold (op: gt or gte), not slower"
+            )
+        if c.threshold <= 0 or not c.severity:
+            raise refuse("a burn-rate condition needs a threshold above 0 and a severity")
+        long = _openslo_seconds(c.lookback)
+        if long is None or long % 12 or long < 12 * 60:
+            raise refuse(
+                f"lookbackWindow {c.lookback!r}: ops writes it as the long window and 1/12 of "
+                "it as the short window (the SRE workbook's ratio), so it is 12m or more in "
+                "minutes, hours, days or weeks (such as 1h: 1h and 5m), not months or years"
+            )
+        after = c.alert_after
+        if after is not None and _openslo_seconds(after) is None:
+            raise refuse(f"alertAfter {after!r}: a duration in seconds to weeks, such as 5m")
+        pair = Pair(
+            c.severity,
+            duration(long),
+            duration(long // 12),
+            c.threshold.normalize(),
+            after,
+            ">" if c.op == "gt" else ">=",
+            where,
+        )
+        twin = next(
+            (
+                p
+                for p in out
+                if (p.long, p.short, p.severity) == (pair.long, pair.short, pair.severity)
+            ),
+            None,
+        )
+        if twin is not None:
+            raise refuse(
+                f"the lookbackWindow {c.lookback} and severity {c.severity} are also those of "
+                f"the condition at {twin.condition}: their alerts would carry the same labels; "
+                "give one another window or severity"
+            )
+        out.append(pair)
+    return tuple(out)
+
+
+def _openslo_seconds(text: str) -> int | None:
+    match = re.match(r"^([1-9][0-9]{0,5})([smhdw])$", text or "")
+    return int(match[1]) * _UNITS[match[2]] if match else None
 
 
 def error_ratio(slo: Slo, window: str) -> str:
@@ -228,10 +334,11 @@ def _alert(
     selector = ",".join(f"{k}={_promql_string(v)}" for k, v in labels.items())
     threshold = f"({_number(pair.factor)} * {budget})"
     expr = (
-        f"{record_name(pair.long)}{{{selector}}} > {threshold}\n"
+        f"{record_name(pair.long)}{{{selector}}} {pair.op} {threshold}\n"
         "and\n"
-        f"{record_name(pair.short)}{{{selector}}} > {threshold}"
+        f"{record_name(pair.short)}{{{selector}}} {pair.op} {threshold}"
     )
+    units = "events" if slo.timeslices is None else "slices"
     hours = Decimal(WEEK_HOURS) / pair.factor
     lasts = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
     annotations = {
@@ -240,7 +347,7 @@ def _alert(
         ),
         "description": (
             f"Over the last {pair.long} and the last {pair.short}, more than "
-            f"{_percent(pair.factor * slo.budget)} of events were bad: {_number(pair.factor)} "
+            f"{_percent(pair.factor * slo.budget)} of {units} were bad: {_number(pair.factor)} "
             f"times the error budget of {_percent(slo.budget)} of SLO {slo.name} (objective "
             f"{_number(slo.objective)} %). At this rate the week's error budget lasts {lasts}."
         ),
@@ -248,11 +355,14 @@ def _alert(
     if definition.runbook:
         annotations["runbook_url"] = definition.runbook
     annotations["slo_definition"] = f"{definition.path}:{definition.line}"
+    if pair.condition is not None:
+        annotations["alert_condition"] = pair.condition
     # Prometheus expands an alert's labels and annotations as Go templates: all are literal.
     alert_labels = {"severity": pair.severity, "long": pair.long, "short": pair.short, **labels}
     return {
         "alert": ALERT,
         "expr": expr,
+        **({"for": pair.after} if pair.after else {}),
         "labels": {k: _literal(v) for k, v in alert_labels.items()},
         "annotations": {k: _literal(v) for k, v in annotations.items()},
     }
