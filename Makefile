@@ -6,16 +6,23 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint bench clean services
 
-# Debian packages the tests run for real: a Prometheus server and promtool (which backfills it).
-# Installed when missing (as root, or through sudo); the tests start and stop the server on
-# 127.0.0.1 themselves.
-services:
-	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
-	  echo "installing prometheus (Debian) for the tests"; \
+# Debian packages the tests run for real: a Prometheus server and promtool (which backfills it),
+# and Chromium with an emoji font (the site's browser tests and their screenshots). Installed when
+# missing (as root, or through sudo); the tests start and stop the server on 127.0.0.1 and the
+# browser themselves. axe-core's package comes from the npm registry, pinned and checked against
+# its sha512 integrity (tests/browser.py), into tests/.cache/ (git-ignored).
+services: $(STAMP)
+	@missing=""; \
+	  command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
+	  [ -z "$$missing" ] || { \
+	  echo "installing$$missing (Debian) for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    prometheus >/dev/null; }
+	    $$missing >/dev/null; }
+	@$(PY) tests/browser.py fetch-axe
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,6 +50,7 @@ bench: $(STAMP) services
 	$(PY) benchmarks/bench_slo.py
 	$(PY) benchmarks/bench_bad_input.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_site.py --repeat 3
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

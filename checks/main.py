@@ -26,6 +26,7 @@ COMMANDS = {
     "followups": "checks.commands.followups",
     "import": "checks.commands.import_",
     "pr-comment": "checks.commands.pr_comment",
+    "site": "checks.commands.site",
 }
 
 

@@ -1,0 +1,215 @@
+"""Each project read as ``ops exit-criteria`` reads it, judged, and rendered into its pages; a
+project per job, on every core (forked processes that write their pages and send back only the
+project's model, for the overview)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from checks import tree
+from checks.errors import OpsError
+from checks.findings import Finding, sort_key
+from checks.rules.records import Records
+from checks.site import documents, model, overview, project_page, write
+from checks.site.model import ProjectModel
+
+PARALLEL_MIN = 400  # records: below this, starting processes costs more than it saves
+
+
+class Job(NamedTuple):
+    root: Path
+    slug: str
+    as_of: dt.date
+    pages: Mapping[str, str]  # every record with a page: repository path -> site path
+    out: Path  # the folder being built
+    errors: tuple[Finding, ...] = ()  # ops validate's errors in the project
+    checked: int = 0  # the files ops validate checked in it
+    found: tree.Tree | None = None  # the project's part of the scan (None: scan it again)
+
+
+def pages_of(found: tree.Tree) -> dict[str, str]:
+    """Every record the site renders as a page: repository path -> site path."""
+    out = {}
+    for target in found.targets:
+        page = model.page_of(target.rel, target.kind) if target.role == "document" else None
+        if page is not None and target.project is not None:
+            out[target.rel] = f"{target.project}/{page}"
+    return out
+
+
+def project(job: Job) -> tuple[ProjectModel, dict[str, str]]:
+    """One project's model and pages (site path -> HTML), as exit-criteria judges it."""
+    from checks import project as projects
+    from checks.rules import records, settings
+
+    errors = job.errors
+    try:
+        loaded = projects.load(job.root, job.slug)
+    except OpsError as e:
+        unread = model.unreadable(job.slug, job.as_of, errors, str(e))
+        files = {project_page.path(job.slug): project_page.render(unread)}
+        return unread, files | _stubs(job, (job.slug, job.slug), files, {})
+    found = records.load(job.root, loaded, job.found)
+    config = settings.load(job.root, loaded)
+    made = model.project_model(found, config, job.as_of, errors, job.checked)
+    files = {project_page.path(job.slug): project_page.render(made)}
+    files.update(_documents(found, made, job))
+    problems = {p.path: p.render() for p in found.problems}
+    return made, files | _stubs(job, (made.slug, made.name), files, problems)
+
+
+def _stubs(
+    job: Job, names: tuple[str, str], files: Mapping[str, str], problems: Mapping[str, str]
+) -> dict[str, str]:
+    """A page for each record of the project that has none (it cannot be read), saying so:
+    other pages may link to it."""
+    prefix, as_of = f"ops/{job.slug}/", job.as_of.isoformat()
+    out = {}
+    for rel, page in job.pages.items():
+        if rel.startswith(prefix) and page not in files:
+            why = problems.get(rel, f"{rel} cannot be read (run ops validate)")
+            out[page] = documents.unreadable(rel, page, names, as_of, why)
+    return out
+
+
+def _documents(found: Records, made: ProjectModel, job: Job) -> dict[str, str]:
+    as_of, names = job.as_of.isoformat(), (made.slug, made.name)
+    weeks = [(r.week, f"{made.slug}/{r.page}") for r in made.reports]
+    around = {
+        page: documents.Neighbours(
+            weeks[i - 1] if i > 0 else None, weeks[i + 1] if i + 1 < len(weeks) else None
+        )
+        for i, (_, page) in enumerate(weeks)
+    }
+    out = {}
+    for kind in model.PAGES:
+        for record in found.of(kind):
+            page = job.pages.get(record.rel)
+            if page is None:
+                continue
+            body = getattr(record.doc, "body", "")
+            doc = documents.Doc(kind, record.rel, page, record.data, body)
+            nav = around.get(page, documents.Neighbours(None, None))
+            out[page] = documents.render(doc, names, as_of, job.pages, nav)
+    return out
+
+
+def _run(job: Job) -> ProjectModel:
+    """A job in a worker: its pages written, its model sent back."""
+    made, files = project(job)
+    write.files(job.out, files)
+    return made
+
+
+def _worker_setup() -> None:
+    from checks import progress
+
+    progress.configure(quiet=True)  # the parent shows the projects built
+
+
+def run(
+    jobs: Sequence[Job], sizes: Mapping[str, int], tick: Callable[[], None]
+) -> list[ProjectModel]:
+    """Every job, largest first on every core when there is enough to do; the models by slug.
+    ``tick()`` after each project."""
+    processes = min(os.cpu_count() or 1, 8)
+    if processes < 2 or len(jobs) < 2 or sum(sizes.values()) < PARALLEL_MIN:
+        out = []
+        for job in jobs:
+            out.append(_run(job))
+            tick()
+        return sorted(out, key=lambda m: m.slug)
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from checks.validation.perfile import prepare
+
+    prepare()  # schemas compiled once here; the forked workers inherit them
+    ordered = sorted(jobs, key=lambda j: (-sizes.get(j.slug, 0), j.slug))
+    with ProcessPoolExecutor(
+        processes, mp_context=get_context("fork"), initializer=_worker_setup
+    ) as pool:
+        futures = [pool.submit(_run, job) for job in ordered]
+        try:
+            models = []
+            for future in as_completed(futures):
+                models.append(future.result())
+                tick()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return sorted(models, key=lambda m: m.slug)
+
+
+def validate(
+    root: Path, slugs: Sequence[str]
+) -> tuple[dict[str, tuple[Finding, ...]], dict[str, int]]:
+    """ops validate's errors and the number of files checked, per project: what ``ops
+    exit-criteria`` checks of one project (its records and OpenSLO files), for all at once."""
+    from checks.validation import engine
+
+    selection = engine.projects(root, slugs)
+    result = engine.check(root, selection)
+    errors: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        parts = finding.path.split("/")
+        if finding.severity == "error" and len(parts) > 2 and parts[0] == "ops":
+            errors.setdefault(parts[1], []).append(finding)
+    checked: dict[str, int] = {}
+    for rel in [t.rel for t in selection.requested] + list(selection.openslo):
+        slug = rel.split("/")[1]
+        checked[slug] = checked.get(slug, 0) + 1
+    return {k: tuple(sorted(v, key=sort_key)) for k, v in errors.items()}, checked
+
+
+def _by_project(found: tree.Tree) -> dict[str, tree.Tree]:
+    """The scan cut per project, for records.load (which would scan each project again)."""
+    targets: dict[str, list[tree.Target]] = {}
+    for target in found.targets:
+        if target.project is not None:
+            targets.setdefault(target.project, []).append(target)
+    problems: dict[str, list[Finding]] = {}
+    for problem in found.problems:
+        parts = problem.path.split("/")
+        if len(parts) > 2 and parts[0] == "ops":
+            problems.setdefault(parts[1], []).append(problem)
+    return {
+        slug: tree.Tree(targets.get(slug, []), [], problems.get(slug, []), [slug])
+        for slug in found.projects
+    }
+
+
+def build(root: Path, as_of: dt.date, out: Path, tick: Callable[[], None]) -> list[ProjectModel]:
+    """The whole site into the empty folder ``out``; the projects' models."""
+    found = tree.scan(root)
+    if not found.projects:
+        raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
+    pages = pages_of(found)
+    sizes: dict[str, int] = {}
+    for target in found.targets:
+        if target.project is not None:
+            sizes[target.project] = sizes.get(target.project, 0) + 1
+    slugs = sorted(found.projects)
+    errors, checked = validate(root, slugs)
+    parts = _by_project(found)
+    jobs = [
+        Job(
+            root,
+            slug,
+            as_of,
+            pages,
+            out,
+            errors.get(slug, ()),
+            checked.get(slug, 0),
+            parts.get(slug),
+        )
+        for slug in slugs
+    ]
+    models = run(jobs, sizes, tick)
+    write.files(out, {overview.PATH: overview.render(models, as_of)})
+    write.assets(out)
+    return models

@@ -1,0 +1,270 @@
+"""A project's page: its status, exit criteria, SLO history as charts, incidents, action items
+and security findings. Pure: a :class:`ProjectModel` in, HTML out."""
+
+from __future__ import annotations
+
+from checks.site import charts, sections
+from checks.site.html import badge, esc, instant, link, page, scroller, table, url_path
+from checks.site.model import IncidentRow, ProjectModel, SloSeries
+
+FAIL = "FAIL"
+
+
+def path(slug: str) -> str:
+    return f"{slug}/index.html"
+
+
+def render(model: ProjectModel) -> str:
+    parts = [
+        f'<h1>{esc(model.name)} <span class="slug">({esc(model.slug)})</span></h1>',
+        _owners(model),
+        summary(model, ""),
+        _contents(model),
+        '<section aria-labelledby="exit-criteria"><h2 id="exit-criteria">Exit criteria</h2>',
+        f"<p>{_steady(model)}</p>",
+        sections.criteria_list(model.criteria),
+        "</section>",
+        _findings(model),
+    ]
+    if model.readable:
+        parts += [
+            _slos(model),
+            _reports(model),
+            _incidents(model),
+            _actions(model),
+            _security(model),
+        ]
+    return page(
+        title=f"{model.name}: operations status as of {model.as_of}",
+        path=path(model.slug),
+        crumbs=[("Overview", "index.html"), (model.name, None)],
+        body="\n".join(parts),
+        as_of=model.as_of.isoformat(),
+    )
+
+
+def _owners(model: ProjectModel) -> str:
+    if not model.owners:
+        return ""
+    return f'<p class="owners">Owners: {esc(", ".join(model.owners))}</p>'
+
+
+def _steady(model: ProjectModel) -> str:
+    if model.steady:
+        return f"{badge('met')} In steady state: every criterion is met."
+    unmet = [sections.CRITERIA.get(c.name, c.name) for c in model.criteria if not c.met]
+    return f"{badge('not met')} Not in steady state: {esc('; '.join(unmet))}."
+
+
+def summary(model: ProjectModel, base: str) -> str:
+    """The few figures everyone looks at, as a definition list."""
+    week = model.this_week
+    report = link(sections.href(base, week.page), week.week)
+    items = [
+        (f"This week ({report})", badge(week.status)),
+        ("Streak toward steady state", esc(sections.streak(model))),
+        ("Steady state", badge("met" if model.steady else "not met")),
+        ("Overdue action items", esc(len(model.overdue))),
+        ("Vulnerabilities past SLA", esc(sum(1 for v in model.vulns if v.late))),
+        ("Postmortems due", esc(len(model.due))),
+        ("Invalid records", esc(len({p.path for p in model.problems}))),
+    ]
+    cells = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in items)
+    return f'<dl class="summary">{cells}</dl>'
+
+
+def _contents(model: ProjectModel) -> str:
+    entries = [("exit-criteria", "Exit criteria"), ("findings", "What the gate says")]
+    if model.readable:
+        entries += [
+            ("slos", "SLOs"),
+            ("reports", "Weekly reports"),
+            ("incidents", "Incidents"),
+            ("actions", "Action items"),
+            ("security", "Security findings"),
+        ]
+    items = "".join(f'<li><a href="#{i}">{esc(t)}</a></li>' for i, t in entries)
+    return f'<nav class="toc" aria-label="On this page"><ul>{items}</ul></nav>'
+
+
+def _findings(model: ProjectModel) -> str:
+    out = ['<section aria-labelledby="findings"><h2 id="findings">What the gate says</h2>']
+    if model.problems:
+        out.append(
+            f"<p>{esc(sections.plural(len(model.problems), 'error'))} of <code>ops validate"
+            "</code>: the page shows what the records say, but fix these first.</p>"
+        )
+        out.append(sections.problems(model.problems))
+    if model.findings:
+        out.append(f"<p><code>ops gate --project {esc(model.slug)}</code> says:</p>")
+        out.append(sections.problems(model.findings))
+    if not model.problems and not model.findings:
+        out.append("<p>No findings: the gate passes this project, without warnings.</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _slos(model: ProjectModel) -> str:
+    out = ['<section aria-labelledby="slos"><h2 id="slos">SLOs</h2>']
+    if not model.slos:
+        out.append("<p>No SLO is defined or reported yet.</p>")
+    for index, series in enumerate(model.slos):
+        out.append(slo(series, f"slo-{index}"))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _fail_weeks(series: SloSeries) -> list[str]:
+    return [p.week for p in series.points if p.status == FAIL]
+
+
+def slo(series: SloSeries, ident: str) -> str:
+    """One SLO: its weekly SLI and error budget as charts, and their figures as a table."""
+    points = series.points
+    head = f'<h3 id="{ident}">{esc(series.name)}</h3>'
+    if not points:
+        return head + "<p>No weekly report measured it yet.</p>"
+    labels = tuple(p.week for p in points)
+    failed = tuple(p.status == FAIL for p in points)
+    fails = _fail_weeks(series)
+    span = f"{len(points)} weekly reports from {labels[0]} to {labels[-1]}"
+    failing = (
+        f"{len(fails)} weeks FAIL ({', '.join(fails[:10])}{', ...' if len(fails) > 10 else ''})"
+        if fails
+        else "no week FAIL"
+    )
+    objective = points[-1].objective
+    target = f"objective {charts.number_text(objective)} %" if objective is not None else ""
+    sli = charts.Chart(
+        f"{ident}-sli",
+        f"{series.name}: SLI per week (%)",
+        f"{span}; {target or 'no objective'}; {failing}. The figures are in the table below.",
+        labels,
+        tuple(p.sli for p in points),
+        tuple(p.objective for p in points),
+        target,
+        failed,
+    )
+    budget = charts.Chart(
+        f"{ident}-budget",
+        f"{series.name}: error budget left per week (% of the week's budget)",
+        f"{span}; below 0 the week's budget was overspent; {failing}. The figures are in the "
+        "table below.",
+        labels,
+        tuple(None if p.budget is None else p.budget * 100 for p in points),
+        tuple(0.0 for _ in points),
+        "budget spent",
+        failed,
+    )
+    return "\n".join(
+        [
+            head,
+            '<div class="charts">',
+            _figure(sli, "SLI per week against the objective"),
+            _figure(budget, "Error budget left per week"),
+            "</div>",
+            _data(series, ident),
+        ]
+    )
+
+
+def _figure(chart: charts.Chart, caption: str) -> str:
+    legend = (
+        '<span class="key-series">● SLI or budget</span> '
+        '<span class="key-objective">- - objective or zero</span> '
+        '<span class="key-fail">✕ FAIL week</span>'
+    )
+    return (
+        f'<figure class="chart-box"><figcaption>{esc(caption)}<br><span class="legend">'
+        f"{legend}</span></figcaption>{scroller('chart-wrap', chart.title)}"
+        f"{charts.render(chart)}</div>"
+        "</figure>"
+    )
+
+
+def _number(value: float | None, scale: float = 1, unit: str = " %") -> str:
+    return "n/a" if value is None else charts.number_text(value * scale) + unit
+
+
+def _data(series: SloSeries, ident: str) -> str:
+    rows = [
+        (
+            link(url_path(p.page) if p.page else None, p.week),
+            badge(p.status or "missing"),
+            _number(p.sli),
+            _number(p.objective),
+            _number(p.budget, 100),
+        )
+        for p in reversed(series.points)
+    ]
+    head = ("Week", "Status", "SLI", "Objective", "Budget left")
+    return (
+        f'<details class="data"><summary>The figures of {esc(series.name)}, week by week'
+        f"</summary>{table(f'{series.name}, newest first', head, rows)}</details>"
+    )
+
+
+def _reports(model: ProjectModel) -> str:
+    out = ['<section aria-labelledby="reports"><h2 id="reports">Weekly reports</h2>']
+    if not model.reports:
+        out.append("<p>No weekly SLO report yet (<code>ops slo</code> writes them).</p>")
+    else:
+        items = "".join(
+            f"<li>{link(url_path(r.page), r.week)} {badge(r.status)}</li>"
+            for r in reversed(model.reports)
+        )
+        out.append(f'<ul class="reports">{items}</ul>')
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _incident(row: IncidentRow) -> str:
+    when = f'<time datetime="{esc(row.started)}">{esc(instant(row.started))}</time>'
+    resolved = f", resolved {esc(instant(row.resolved))}" if row.resolved else ""
+    if row.postmortem:
+        pm = f"postmortem: {link(url_path(row.postmortem), row.postmortem_status or 'draft')}"
+    elif row.due:
+        pm = f"postmortem due {esc(row.due)}, not written yet"
+    else:
+        pm = "no postmortem required"
+    return (
+        f"<li>{when} <strong>{esc(row.ident)}</strong> ({esc(row.severity)}, "
+        f"{esc(row.status)}{resolved}): {esc(row.title)}. {pm}</li>"
+    )
+
+
+def _incidents(model: ProjectModel) -> str:
+    rows = model.incidents
+    out = ['<section aria-labelledby="incidents"><h2 id="incidents">Incidents</h2>']
+    out.append(f"<h3>Postmortems due</h3>{sections.due(model.due, '')}")
+    out.append("<h3>Timeline, newest first</h3>")
+    if not rows:
+        out.append("<p>No incident recorded.</p>")
+    else:
+        out.append(f'<ol class="timeline" reversed>{"".join(_incident(r) for r in rows)}</ol>')
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _actions(model: ProjectModel) -> str:
+    out = ['<section aria-labelledby="actions"><h2 id="actions">Action items</h2>']
+    if not model.actions:
+        out.append("<p>No action item recorded.</p>")
+    else:
+        out.append(sections.actions(model.actions, "Action items, open first", ""))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _security(model: ProjectModel) -> str:
+    out = ['<section aria-labelledby="security"><h2 id="security">Security findings</h2>']
+    if not model.vulns:
+        out.append("<p>No finding is open or accepted.</p>")
+    else:
+        out.append(
+            sections.vulnerabilities(
+                model.vulns, "Findings not fixed, least time left on their SLA first"
+            )
+        )
+    out.append("</section>")
+    return "\n".join(out)
