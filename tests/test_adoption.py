@@ -153,7 +153,8 @@ def test_a_new_team_goes_from_an_empty_repository_to_a_green_gate(
 
     # 2. the caller workflows: short, schema-valid, zizmor-clean, secrets by name only
     workflows = sorted((root / ".github/workflows").glob("*.yml"))
-    assert len(workflows) == 5  # the gate, its comment, the weekly SLO, the retros, the fold
+    # the gate, its comment, the weekly SLO, the retros, the fold, the status site
+    assert len(workflows) == 6
     for workflow in workflows:
         text = workflow.read_text(encoding="utf-8")
         assert len(text.splitlines()) <= 15, workflow.name

@@ -251,10 +251,11 @@ CALLERS = [
     ".github/workflows/ops-weekly-slo.yml",
     ".github/workflows/ops-retros.yml",
     ".github/workflows/ops-evidence.yml",
+    ".github/workflows/ops-site.yml",
 ]
 
 
-def test_ci_writes_pre_commit_and_the_five_callers_once(
+def test_ci_writes_pre_commit_and_the_six_callers_once(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["init", "--project", "pay", "--ci", "--upstream", "acme/operations-protocol"]

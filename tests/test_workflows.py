@@ -30,6 +30,7 @@ CALLERS = {
     "weekly-slo.yml": "reusable-weekly-slo.yml",
     "retros.yml": "reusable-retros.yml",
     "evidence.yml": "reusable-evidence.yml",
+    "site.yml": "reusable-site.yml",
 }
 # the callers `ops init --ci` writes into another repository, with the placeholders it fills
 SCAFFOLD = REPO / "checks/scaffold"
@@ -39,6 +40,7 @@ SCAFFOLD_CALLERS = {
     "ops-weekly-slo.yml": "reusable-weekly-slo.yml",
     "ops-retros.yml": "reusable-retros.yml",
     "ops-evidence.yml": "reusable-evidence.yml",
+    "ops-site.yml": "reusable-site.yml",
 }
 UPSTREAM, REF = "acme/operations-protocol", "v0.3.0"
 BIN = Path(sys.executable).parent
@@ -405,10 +407,11 @@ def test_reusable_workflows_take_the_common_inputs(path: Path) -> None:
     if path.name != "reusable-code-scanning.yml":  # the only one that runs no ops
         assert inputs["python-version"]["default"] == "3.11"
         assert inputs["ops-version"]["default"] == ""
-    # the fold is the whole trail's, the comment and code scanning the whole gate's: they pick
-    # no projects
+    # the fold is the whole trail's, the comment and code scanning the whole gate's, the site
+    # every project's: they pick no projects
     if path.name not in (
         "reusable-evidence.yml",
+        "reusable-site.yml",
         "reusable-gate-comment.yml",
         "reusable-code-scanning.yml",
     ):
@@ -1124,3 +1127,57 @@ def test_code_scanning_is_a_job_of_its_own_that_only_uploads() -> None:
     gate = (WORKFLOW_DIR / "reusable-gate.yml").read_text(encoding="utf-8")
     assert '--report "sarif:$RUNNER_TEMP/ops-gate.sarif"' in gate
     assert "path: ${{ runner.temp }}/ops-gate.sarif" in gate
+
+
+# --- the status site ---------------------------------------------------------------------------
+
+
+def _site_jobs() -> dict[str, Any]:
+    jobs: dict[str, Any] = _load(WORKFLOW_DIR / "reusable-site.yml")["jobs"]
+    return jobs
+
+
+def test_the_site_is_built_read_only_and_deployed_by_a_job_that_runs_no_code() -> None:
+    build, deploy = _site_jobs()["build"], _site_jobs()["deploy"]
+    assert build["permissions"] == {"contents": "read"} and "environment" not in build
+    assert "secrets." not in yaml.safe_dump(build) and "github.token" not in yaml.safe_dump(build)
+    checkout = build["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert (
+        checkout["with"]["ref"]
+        == "${{ github.event.repository.default_branch || github.ref_name }}"
+    )
+    assert build["steps"][-1]["uses"].startswith("actions/upload-pages-artifact@")
+    # the deploy job holds the Pages token and nothing else: no checkout, no ops, no secret
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert "secrets." not in yaml.safe_dump(deploy)
+    uses = [step["uses"].split("@")[0] for step in deploy["steps"] if "uses" in step]
+    assert uses == ["actions/deploy-pages"]
+    runs = [step["run"] for step in deploy["steps"] if "run" in step]
+    assert all("ops " not in run and "pip" not in run for run in runs)
+
+
+def _site_step() -> dict[str, Any]:
+    return next(s for s in _site_jobs()["build"]["steps"] if "AS_OF" in (s.get("env") or {}))
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-11-24\n--out=ops", "$(id)", "2026-11-24 --out ops", "yesterday", "-h"]
+)
+def test_the_sites_as_of_is_checked_before_ops_sees_it(tmp_path: Path, value: str) -> None:
+    code, stderr, _, calls = _run_step(_site_step(), _tree(tmp_path / "t"), ("ops",), AS_OF=value)
+    assert (code, calls) == (2, [])
+    assert stderr.startswith("not a date (YYYY-MM-DD)") and "\n" not in stderr.rstrip("\n")
+
+
+def test_the_site_is_built_as_of_the_day_asked_or_today(tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "t")
+    code, _, _, calls = _run_step(
+        _site_step(), tree, ("ops",), AS_OF="2026-11-24", RUNNER_TEMP="/tmp/r"
+    )
+    assert code == 0
+    assert calls == [["ops", "site", "--out", "/tmp/r/site", "--as-of", "2026-11-24"]]
+    code, _, _, calls = _run_step(_site_step(), tree, ("ops",), AS_OF="", RUNNER_TEMP="/tmp/r")
+    assert code == 0 and calls == [["ops", "site", "--out", "/tmp/r/site"]]

@@ -25,6 +25,7 @@ WORKFLOWS = (
     "ops-weekly-slo.yml",
     "ops-retros.yml",
     "ops-evidence.yml",
+    "ops-site.yml",
 )
 
 
