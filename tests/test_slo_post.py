@@ -179,3 +179,57 @@ def test_markdown_and_json_output(repo: Path, capsys: pytest.CaptureFixture[str]
 def test_strict_exits_1_on_a_failed_week(repo: Path) -> None:
     assert slo(repo, "--week", "2026-W46", "--strict") == 1
     assert slo(repo, "--week", "2026-W47", "--strict") == 0
+
+
+def test_the_posts_link_to_the_projects_page_on_the_status_site(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github = FakeGitHub()
+    summary = repo / "summary.md"
+    with FakeServer(github) as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", f"{server.url}/services/{WEBHOOK_SECRET}")
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        monkeypatch.setenv("OPS_SITE_URL", "https://acme.github.io/ops")
+        assert slo(repo, "--week", "2026-W46", "--post") == 0
+    assert github.slack == [
+        {
+            "text": "❌ SLO status shop 2026-W46: FAIL (availability) "
+            "<https://acme.github.io/ops/shop/|status site>"
+        }
+    ]
+    link = "Status site: [shop](https://acme.github.io/ops/shop/)"
+    assert link in summary.read_text(encoding="utf-8")
+    assert link in str(github.comments[1][0]["body"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://user:hunter2-secret@acme.github.io/ops/",
+        "javascript:alert(1)",
+        "acme.github.io/ops",
+        "https://acme.github.io/ops/|click here",
+        "https://acme.github.io/ops/> <https://evil.example",
+        "https://acme.github.io/ops/?token=hunter2-secret",
+        "ftp://acme.github.io/ops/",
+    ],
+)
+def test_a_site_address_that_is_not_one_is_refused_before_anything_is_posted(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    github = FakeGitHub()
+    summary = repo / "summary.md"
+    with FakeServer(github) as server:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", f"{server.url}/services/{WEBHOOK_SECRET}")
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        monkeypatch.setenv("OPS_SITE_URL", value)
+        assert slo(repo, "--week", "2026-W46", "--post") == 2
+    out, err = capsys.readouterr()
+    assert "OPS_SITE_URL is not the status site's address" in err
+    assert "nothing was posted" in err and "Traceback" not in err
+    assert "hunter2" not in out + err
+    assert github.slack == [] and not summary.exists()
+    assert (repo / "ops/shop/slo/2026-W46.md").is_file()  # the report itself is written

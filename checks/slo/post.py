@@ -6,14 +6,19 @@ Actions), ``SLACK_WEBHOOK_URL`` (a Slack incoming webhook), ``GITHUB_TOKEN`` wit
 ``backlog.github_repository`` (else ``GITHUB_REPOSITORY``). On GitHub the status is a comment
 on the project's tracking issue, "SLO status: <project>" (opened when missing); a re-run for
 the same week edits its comment instead of adding one. Secrets are never printed.
+
+With ``OPS_SITE_URL`` (the status site's address, ``ops site`` on GitHub Pages: a repository
+variable) every post links to the project's page there, ``<OPS_SITE_URL>/<project>/``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from checks import http, secrets
 from checks.errors import OpsError
@@ -24,6 +29,9 @@ from checks.slo.render import decimal_text, named
 from checks.slo.weekly import Written
 
 LABEL = "slo-status"
+SITE_ENV = "OPS_SITE_URL"
+# what a site address may hold: no quote, blank, angle bracket or pipe (Slack's link syntax)
+_URL_TEXT = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+")
 _ICON = {"PASS": "✅", "FAIL": "❌", "NO_DATA": "⚪"}
 
 
@@ -31,7 +39,32 @@ def marker(project: str, week: str) -> str:
     return f"<!-- ops-slo project={project} week={week} -->"
 
 
-def summary_markdown(written: Written) -> str:
+def site_page(project: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The project's page on the status site, from ``OPS_SITE_URL``; None when it is unset.
+    An address that is not a plain http(s) URL is refused before anything is posted (it is
+    not echoed: a URL with a password in it would show the password)."""
+    value = environ.get(SITE_ENV, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value) if _URL_TEXT.fullmatch(value) else None
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise OpsError(
+            f"{SITE_ENV} is not the status site's address: give its http(s) URL without a user, "
+            "query or fragment, such as https://acme.github.io/ops/ (Settings > Pages shows it), "
+            "or unset it; the reports are written, nothing was posted"
+        )
+    return f"{value.rstrip('/')}/{project}/"
+
+
+def summary_markdown(written: Written, site: str | None = None) -> str:
     report = written.report
     lines = [
         marker(report.project, report.week.label),
@@ -52,7 +85,10 @@ def summary_markdown(written: Written) -> str:
             f"| {name} | {decimal_text(entry.slo.objective)} % | {sli} | {budget} | "
             f"{_ICON[f.status]} {f.status} |"
         )
-    lines += ["", f"Report: `{written.rel}`", ""]
+    lines += ["", f"Report: `{written.rel}`"]
+    if site is not None:
+        lines += ["", f"Status site: [{report.project}]({site})"]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -64,7 +100,8 @@ def post_all(
 ) -> list[str]:
     """Post every report where the environment says to; returns where it went."""
     done: list[str] = []
-    texts = [summary_markdown(w) for w in written]
+    site = site_page(project.slug, environ)
+    texts = [summary_markdown(w, site) for w in written]
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         try:
@@ -81,7 +118,7 @@ def post_all(
     if webhook:
         slack = http.Client("the Slack webhook (SLACK_WEBHOOK_URL)")
         for w in written:
-            _slack(slack, webhook, w)
+            _slack(slack, webhook, w, site)
         done.append("Slack")
     token = secrets.env("GITHUB_TOKEN", environ)
     backlog = project.data.get("backlog", {})
@@ -98,7 +135,7 @@ def post_all(
     return done
 
 
-def _slack(slack: http.Client, webhook: str, written: Written) -> None:
+def _slack(slack: http.Client, webhook: str, written: Written, site: str | None) -> None:
     report = written.report
     failing = [e.slo.name for e in report.slos if e.week.status != "PASS"]
     text = (
@@ -106,6 +143,8 @@ def _slack(slack: http.Client, webhook: str, written: Written) -> None:
     )
     if failing:
         text += f" ({', '.join(failing)})"
+    if site is not None:
+        text += f" <{site}|status site>"
     body = json.dumps({"text": text}).encode()
     headers = {"Content-Type": "application/json"}
     answer = slack.request("POST", webhook, body=body, headers=headers, retry=False)
