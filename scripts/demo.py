@@ -200,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ops("exit-criteria", "--project", PROJECT, "--as-of", AS_OF, expect=(0, 1))
     ops("evidence", "fold")
 
+    step("11. The status site: every project's SLOs, streak, exit criteria, actions and SLA clocks")
+    index = ops("site", "--as-of", AS_OF, show=False).strip()
+    print(f"  open {index} in a browser (file://{index})")
+
     step("Where to look")
     for rel in (
         f"ops/{PROJECT}/",
@@ -209,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evidence/phase6/manifest.json",
         "evidence/phase6/validation.md",
         "ops-gate.sarif",
+        "_site/index.html",
     ):
         print(f"  {DEMO.relative_to(REPO)}/{rel}")
     print("The repository itself is unchanged; run `make demo` again for a fresh copy.")

@@ -405,3 +405,12 @@ def test_a_record_that_cannot_be_read_still_has_a_page(sample: Path, tmp_path: P
     assert "This record cannot be read" in stub and "no front matter" in stub
     linking = [p for p in out.rglob("*.html") if "2026-W41.html" in p.read_text()]
     assert linking  # the postmortem of INC-2026-034 links to that report
+
+
+def test_it_prints_the_absolute_path_of_index_html_to_open(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(sample)
+    assert main(["site", "--as-of", AS_OF, "-q"]) == 0
+    assert capsys.readouterr().out == f"{sample.resolve() / '_site' / 'index.html'}\n"
+    assert (sample / "_site" / "index.html").is_file()

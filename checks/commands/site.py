@@ -56,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
             "list the errors (run ops validate)",
             file=sys.stderr,
         )
-    print(out / "index.html")
+    print(target / "index.html")  # absolute: the file to open
     return EXIT_OK
