@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evidence/phase6/manifest.json",
         "evidence/phase6/validation.md",
         "ops-gate.sarif",
-        "_site/index.html",
+        "site/index.html",
     ):
         print(f"  {DEMO.relative_to(REPO)}/{rel}")
     print("The repository itself is unchanged; run `make demo` again for a fresh copy.")

@@ -216,7 +216,7 @@ def test_the_default_folder_is_site_in_the_root(
     sample: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--root", str(sample), "site", "--as-of", AS_OF, "-q"]) == 0
-    assert capsys.readouterr().out == f"{sample / '_site' / 'index.html'}\n"
+    assert capsys.readouterr().out == f"{sample / 'site' / 'index.html'}\n"
 
 
 def test_no_projects_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -412,5 +412,5 @@ def test_it_prints_the_absolute_path_of_index_html_to_open(
 ) -> None:
     monkeypatch.chdir(sample)
     assert main(["site", "--as-of", AS_OF, "-q"]) == 0
-    assert capsys.readouterr().out == f"{sample.resolve() / '_site' / 'index.html'}\n"
-    assert (sample / "_site" / "index.html").is_file()
+    assert capsys.readouterr().out == f"{sample.resolve() / 'site' / 'index.html'}\n"
+    assert (sample / "site" / "index.html").is_file()

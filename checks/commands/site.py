@@ -10,7 +10,7 @@ from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
 from checks.progress import add_quiet
 
-DEFAULT_OUT = "_site"  # the folder actions/upload-pages-artifact takes by default
+DEFAULT_OUT = "site"  # git-ignored (design.md); the Pages workflow passes its own --out
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -37,7 +37,7 @@ def check_target(out: Path, root: Path, option: str) -> Path:
     if target == top or top.is_relative_to(target):
         raise OpsError(
             f"{option}: {target} holds the repository; the site goes in a folder of its own "
-            "(the default is _site)"
+            "(the default is site/)"
         )
     _replaceable(target, option)
     return target
