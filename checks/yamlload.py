@@ -168,7 +168,8 @@ class _Builder:
 
 
 def _bad_scalar(node: ScalarNode) -> YamlProblem:
-    if node.tag == _YAML + "int" and len(node.value.strip("+-_0")) > 18:
+    digits = node.value.replace("_", "").lstrip("+-").lstrip("0")  # trailing zeros count
+    if node.tag == _YAML + "int" and len(digits) > 18:
         message = (
             f"a number of {len(node.value):,} characters is too large (a record's numbers fit "
             "in 64 bits); quote it if it is text"

@@ -407,7 +407,7 @@ def test_an_sli_defined_twice_is_a_problem_not_a_silent_overwrite(
     assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
     out = capsys.readouterr().out
     assert (
-        "ops/shop/openslo/g.yaml:4: a SLI named 'requests' is already defined at "
+        "ops/shop/openslo/g.yaml:4: an SLI named 'requests' is already defined at "
         "ops/shop/openslo/f.yaml:4; rename one"
     ) in out
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import promdata
 import pytest
+import yaml
 
 from checks import document
 from checks.main import main
@@ -64,7 +65,7 @@ CALENDAR = (
             [WEEKLY, CALENDAR, ("timeSliceWindow: 1m", "timeSliceWindow: 5m")],
             [
                 "service-availability: Timeslices: good 5m slices over the 5m slices with data, "
-                "a slice good when its good/total ratio is at least 0.95"
+                "a slice good when its good/total ratio is above 0.95"
             ],
             id="low-traffic",
         ),
@@ -79,7 +80,7 @@ CALENDAR = (
             ],
             [
                 "service-availability/internal-objective: Timeslices: good 5m slices over the 5m "
-                "slices with data, a slice good when its good/total ratio is at least 0.99",
+                "slices with data, a slice good when its good/total ratio is above 0.99",
                 "service-availability/sla: Timeslices:",
             ],
             id="timeslices",
@@ -165,6 +166,42 @@ spec:
     ("change", "message"),
     [
         pytest.param(
+            ("timeSliceWindow: 5m", "timeSliceWindow: 1.0e+400"),
+            "slo.yaml:20: $.spec.objectives[0].timeSliceWindow: expected a finite number, got "
+            "1.0e+400",
+            id="slice-infinite",
+        ),
+        pytest.param(
+            ("timeSliceWindow: 5m", "timeSliceWindow: .nan"),
+            "slo.yaml:20: $.spec.objectives[0].timeSliceWindow: expected a finite number, got .nan",
+            id="slice-nan",
+        ),
+        pytest.param(
+            ("value: 0.3", "value: .inf"),
+            "slo.yaml:19: $.spec.objectives[0].value: expected a finite number, got .inf",
+            id="value-infinite",
+        ),
+        pytest.param(
+            ("value: 0.3", "value: 100000000000000000000"),
+            "slo.yaml:19: YAML error: a number of 21 characters is too large (a record's numbers "
+            "fit in 64 bits); quote it if it is text",
+            id="value-too-large",
+        ),
+    ],
+)
+def test_numbers_ops_cannot_use_are_named_at_their_line(
+    tmp_path: Path, change: tuple[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert change[0] in SLO
+    repo = _repo(tmp_path, SLO.replace(*change))
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    assert f"ops/shop/openslo/{message}\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
             ("      timeSliceWindow: 5m\n", ""),
             "slo.yaml:17: this objective needs timeSliceWindow with budgetingMethod Timeslices "
             "of a thresholdMetric (such as timeSliceWindow: 5m)",
@@ -237,3 +274,100 @@ def test_the_file_source_refuses_time_slices_naming_the_slo(
         "the prometheus source (--source prometheus), or budgetingMethod: Occurrences"
     ) in capsys.readouterr().err
     assert not (repo / "ops/shop/slo").exists()
+
+
+BARE = SLO.replace(
+    "histogram_quantile(0.99, sum by (le) (rate(x_bucket[{{window}}])))", 'lat_p99{service="a"}'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            BARE.replace("timeSliceWindow: 5m", "timeSliceWindow: 1h"),
+            "slo.yaml:15: 'lat_p99{service=\"a\"}' has no {{window}}, so each 1h slice would be "
+            "judged by one sample at its end (Prometheus looks back 5m for it) and the rest of "
+            "the slice would go unseen: aggregate it over the slice, such as "
+            'max_over_time(lat_p99{service="a"}[{{window}}]) (or avg_over_time, or '
+            "quantile_over_time(0.99, ...), as meant)",
+            id="threshold-gauge",
+        ),
+        pytest.param(
+            SLO.replace(
+                "      thresholdMetric:\n        metricSource:\n",
+                "      ratioMetric:\n        rawType: failure\n"
+                "        raw:\n          metricSource:\n",
+            )
+            .replace(
+                "          type: Prometheus\n          spec:\n            query:",
+                "            type: Prometheus\n            spec:\n              query:",
+            )
+            .replace(
+                "histogram_quantile(0.99, sum by (le) (rate(x_bucket[{{window}}])))",
+                "sum(rate(e[5m])) / sum(rate(t[5m]))",
+            )
+            .replace("      op: lt\n      value: 0.3\n", "      timeSliceTarget: 0.99\n")
+            .replace("timeSliceWindow: 5m", "timeSliceWindow: 10m"),
+            "slo.yaml:17: 'sum(rate(e[5m])) / sum(rate(t[5m]))' has no {{window}}, so each 10m "
+            "slice would be judged by one sample at its end (Prometheus looks back 5m for it) and "
+            "the rest of the slice would go unseen: aggregate it over the slice, such as "
+            "max_over_time((sum(rate(e[5m])) / sum(rate(t[5m])))[{{window}}:])",
+            id="raw-ratio",
+        ),
+    ],
+)
+def test_a_query_without_window_is_refused_for_slices_longer_than_the_lookback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without {{window}} a slice's value is the one sample at its end: a 1h slice of a gauge
+    that was bad for 55 minutes would pass. Refused at the query's line."""
+    monkeypatch.setenv("OPS_PROMETHEUS_URL", "http://127.0.0.1:9")  # refused before any query
+    repo = _repo(tmp_path, text)
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    assert f"ops/shop/openslo/{message}" in capsys.readouterr().out
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W41"]) == 2
+    assert f"ops/shop/openslo/{message}" in capsys.readouterr().err
+
+
+def test_a_query_without_window_is_a_sample_within_a_5m_slice(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, BARE)
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 0
+
+
+RATIO_SLICES = _prometheus_version(
+    "timeslices-slo.yaml",
+    ("    - duration: 1m # Contracts", "    - duration: 1M # Contracts"),
+    ("        timeZone: America/New_York", "        timeZone: UTC"),
+    ("2022-01-01 12:00:00", "2022-01-01 00:00:00"),
+    ("timeSliceWindow: 1m #", "timeSliceWindow: 5m #"),
+    ("      timeSliceWindow: 1m\n", "      timeSliceWindow: 5m\n"),
+)
+
+
+def test_a_ratio_slices_op_gt_is_honoured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example's first objective says op: gt: a slice is good when its ratio is above
+    the target, not at it (it was read as gte); the second has no op: gte."""
+    assert RATIO_SLICES.count("op: gt") == 1
+    repo = _repo(tmp_path, RATIO_SLICES)
+    assert main(["--root", str(repo), "slo", "rules", "--project", "shop"]) == 0
+    rules = yaml.safe_load(capsys.readouterr().out)["groups"]
+    indicators = [g["rules"][0]["expr"] for g in rules]
+    assert [e.rsplit(")", 1)[1] for e in indicators] == [" > bool 0.99", " >= bool 0.99"]
+
+
+def test_a_ratio_slices_op_lt_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, RATIO_SLICES.replace("op: gt", "op: lte", 1))
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    assert (
+        "ops/shop/openslo/slo.yaml:35: op lte: a slice of a ratio is good when its good ratio "
+        "is at least (op: gte, the default) or above (op: gt) timeSliceTarget, never below it"
+    ) in capsys.readouterr().out

@@ -151,14 +151,18 @@ def _rules(tmp_path: Path, text: str) -> list[dict[str, Any]]:
     return rules
 
 
-def _test(tmp_path: Path, checks: list[tuple[str, list[dict[str, Any]]]]) -> None:
+def _test(
+    tmp_path: Path,
+    checks: list[tuple[str, list[dict[str, Any]]]],
+    inputs: list[dict[str, str]] = INPUT,
+) -> None:
     tests = {
         "rule_files": ["rules.yml"],
         "evaluation_interval": "1m",
         "tests": [
             {
                 "interval": "1m",
-                "input_series": INPUT,
+                "input_series": inputs,
                 "alert_rule_test": [
                     {
                         "eval_time": at,
@@ -229,12 +233,14 @@ def test_timeslice_rules_fire_and_clear(tmp_path: Path) -> None:
     rules = _rules(tmp_path, TIMESLICES)
     assert rules[0]["record"] == "slo:timeslice_good:ratio_rate5m"
     assert rules[0]["expr"].endswith(">= bool 0.99")
-    assert rules[1] == {
+    assert rules[1] == {  # a window of one slice: the last slice's verdict
         "record": "slo:sli_error:ratio_rate5m",
-        "expr": '1 - avg_over_time(slo:timeslice_good:ratio_rate5m{project="shop",'
-        'slo="slices"}[5m])',
+        "expr": '1 - slo:timeslice_good:ratio_rate5m{project="shop",slo="slices"}',
         "labels": {"project": "shop", "slo": "slices"},
     }
+    assert rules[2]["expr"] == (  # the slices that lie within the last hour
+        '1 - avg_over_time(slo:timeslice_good:ratio_rate5m{project="shop",slo="slices"}[55m])'
+    )
     (page,) = (r for r in rules if "alert" in r)
     assert "of slices were bad" in page["annotations"]["description"]
     _test(tmp_path, [("185m", []), ("200m", [page]), ("230m", [page]), ("260m", [])])
@@ -336,3 +342,174 @@ def test_conditions_ops_cannot_write_are_refused_with_file_and_line(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+COMMENTED = TIMESLICES.replace(
+    '              query: sum(increase(http_requests_total{code="500"}[{{window}}]))\n',
+    "              query: |\n"
+    '                sum(increase(http_requests_total{code="500"}[{{window}}]))\n'
+    "                # errors: code 500 only\n",
+)
+
+
+def test_a_query_ending_in_a_comment_gives_rules_promtool_accepts(tmp_path: Path) -> None:
+    """A PromQL comment at a query's end runs to the end of its line: the slice indicator puts
+    each query on lines of its own, so the rules load and still fire and clear."""
+    assert COMMENTED.count("# errors") == 1
+    rules = _rules(tmp_path, COMMENTED)
+    assert "# errors: code 500 only\n" in rules[0]["expr"]
+    (page,) = (r for r in rules if "alert" in r)
+    _test(tmp_path, [("185m", []), ("200m", [page]), ("230m", [page]), ("260m", [])])
+
+
+def test_rules_that_would_not_parse_are_never_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = TIMESLICES.replace(
+        'query: sum(increase(http_requests_total{code="500"}[{{window}}]))',
+        'query: sum(increase(http_requests_total{code="500"}[{{window}}])',
+    )
+    repo = _repo(tmp_path, text)
+    out = tmp_path / "rules.yml"
+    assert main(["--root", str(repo), "slo", "rules", "--project", "shop", "--out", str(out)]) == 2
+    assert (
+        "ops/shop/openslo/slo.yaml:34: SLO 'slices': the expression of its rule "
+        "slo:timeslice_good:ratio_rate5m would not parse ('(' is not closed): check the "
+        "brackets and quotes of its queries"
+    ) in capsys.readouterr().err
+    assert not out.exists()
+
+
+DAILY = TIMESLICES.split("  alertPolicies:")[0].replace(
+    "timeSliceWindow: 5m", "timeSliceWindow: 1d"
+)
+
+
+def test_a_day_slice_alert_clears_within_a_slice_after_the_burn_stops(tmp_path: Path) -> None:
+    """1d slices: every window shorter than a day is raised to a day, so the workbook's two
+    page pairs are one alert (1d/1d, the lower factor, 6) and its tickets 1d/1d and 3d/1d.
+    Errors are 100 % from minute 2880 to 2910 (2.1 % of a day's requests: the trailing day is
+    a bad slice); the alerts fire at once and clear once the trailing day no longer holds the
+    burn (before 3d0h35m), where a 5m short window over the day's verdict kept the page firing
+    until a whole day after, and a 1d window over it for almost two."""
+    rules = _rules(tmp_path, DAILY)
+    alerts = [r for r in rules if "alert" in r]
+    assert [
+        (a["labels"]["severity"], a["labels"]["long"], a["labels"]["short"]) for a in alerts
+    ] == [
+        ("page", "1d", "1d"),
+        ("ticket", "1d", "1d"),
+        ("ticket", "3d", "1d"),
+    ]
+    page = alerts[0]
+    assert " > (6 * 0.01)" in page["expr"]
+    assert page["annotations"]["description"].endswith(
+        "The short window is one 1d slice (no window is shorter than the SLO's slice): the "
+        "alert clears once a slice without the burn has passed."
+    )
+    burst = [
+        {"series": 'http_requests_total{code="500"}', "values": "0+0x2880 0+1000x30 30000+0x1500"},
+        {
+            "series": 'http_requests_total{code="200"}',
+            "values": "0+1000x2880 2880000+0x30 2880000+1000x1500",
+        },
+    ]
+    _test(
+        tmp_path,
+        [("2d", []), ("2d1h", alerts), ("3d", alerts), ("3d35m", [])],
+        burst,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            ("    kind: burnrate\n    op: gt", "    kind: burnrate\n    op: bigger"),
+            "ops/shop/openslo/slo.yaml:9: $.spec.condition.op: 'bigger' is not one of: lte, "
+            "gte, lt, gt\n",
+            id="condition",
+        ),
+        pytest.param(
+            ("  conditions:\n    - conditionRef: fast-burn\n", "  conditions: nope\n"),
+            "ops/shop/openslo/slo.yaml:26: $.spec.conditions: expected a list, got 'nope'\n",
+            id="policy",
+        ),
+    ],
+)
+def test_a_policy_or_condition_that_fails_the_schema_is_reported_once(
+    tmp_path: Path, change: tuple[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its schema problem, not also "names no AlertPolicy/AlertCondition" where it is named."""
+    assert change[0] in OPENSLO
+    repo = _repo(tmp_path, OPENSLO.replace(*change))
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert message in out
+    assert "names no" not in out and "1 error in 1 file" in out
+
+
+def test_alert_after_0m_is_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """OpenSLO's default alertAfter, written out: valid, and an alert without for:."""
+    text = OPENSLO.replace("    alertAfter: 5m", "    alertAfter: 0m")
+    assert main(["--root", str(_repo(tmp_path, text)), "validate", "--no-cache"]) == 0
+    page, _ = (r for r in _rules(tmp_path / "rules", text) if "alert" in r)
+    assert "for" not in page
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            ("    - alertPolicyRef: page-fast\n", "    - alertPolicyRef: page-fast\n" * 2),
+            "ops/shop/openslo/slo.yaml:58: alertPolicyRef 'page-fast' is listed twice (also at "
+            "line 57); list each policy once",
+            id="policy-listed-twice",
+        ),
+        pytest.param(
+            (
+                "---\napiVersion: openslo/v1\nkind: AlertNotificationTarget",
+                "---\n"
+                + OPENSLO.split("---\n")[0]
+                + "---\napiVersion: openslo/v1\nkind: AlertNotificationTarget",
+            ),
+            "ops/shop/openslo/slo.yaml:17: an AlertCondition named 'fast-burn' is already "
+            "defined at ops/shop/openslo/slo.yaml:4; rename one",
+            id="condition-defined-twice",
+        ),
+    ],
+)
+def test_a_policy_or_condition_given_twice_says_so(
+    tmp_path: Path, change: tuple[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert change[0] in OPENSLO
+    repo = _repo(tmp_path, OPENSLO.replace(*change, 1))
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    assert message in capsys.readouterr().out
+    assert main(["--root", str(repo), "slo", "rules", "--project", "shop"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_huge_threshold_is_shown_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, OPENSLO.replace("threshold: 14.4", "threshold: 1.0e+300"))
+    assert main(["--root", str(repo), "slo", "rules", "--project", "shop"]) == 2
+    assert (
+        "ops/shop/openslo/slo.yaml:34: SLO 'availability' (objective 99.9 %): the page alert "
+        "1h/5m at 1e+300 times the budget of 0.1 % would need more than all events to be bad"
+    ) in capsys.readouterr().err
+
+
+def test_a_ratio_timeslices_alert_says_what_it_measures(tmp_path: Path) -> None:
+    """RatioTimeslices averages the slices' ratios: no slice is good or bad."""
+    rules = _rules(
+        tmp_path,
+        TIMESLICES.replace("budgetingMethod: Timeslices", "budgetingMethod: RatioTimeslices"),
+    )
+    assert "clamp(" in rules[0]["expr"]
+    (page,) = (r for r in rules if "alert" in r)
+    assert page["annotations"]["description"].startswith(
+        "Over the last 1h and the last 5m, the slices' good ratios averaged more than 14.4 % "
+        "below 100 %: 14.4 times the error budget of 1 % of SLO slices (objective 99 %)."
+    )

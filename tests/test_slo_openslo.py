@@ -265,3 +265,33 @@ def test_objectives_are_written_as_percentages(
     out = capsys.readouterr().out
     assert "| availability | 90.0 % |" in out
     assert "E+" not in out + (repo / "ops/shop/slo/2026-W47.md").read_text(encoding="utf-8")
+
+
+def test_a_document_may_start_on_its_separators_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--- {apiVersion: ...}``: YAML lets a document's content follow its marker; its lines
+    count from the marker's line."""
+    flow = (
+        "--- {apiVersion: openslo/v1, kind: Service, metadata: {name: cart}, spec: {}}\n"
+        "--- {apiVersion: openslo/v1, kind: Service, metadata: {name: 3}, spec: {}}\n"
+    )
+    (repo / "ops/shop/openslo/checkout.yaml").write_text(OPENSLO + flow, encoding="utf-8")
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("ops/shop/openslo/checkout.yaml:67: $.metadata.name: ")
+    assert "1 error in 1 file" in out
+    assert [slo.name for slo in openslo.read(repo, "shop").slos] == ["availability", "payments"]
+
+
+def test_the_schema_says_what_ops_does_with_budgeting_methods_and_policies() -> None:
+    """Its descriptions are the reference's (docs/reference/openslo.md): ops measures the
+    three budgeting methods and writes alert policies as rules."""
+    import json
+
+    path = Path(__file__).parent.parent / "schemas/openslo.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert "and an Occurrences budget" not in schema["description"]
+    policy = schema["$defs"]["alert-policy-spec"]["description"]
+    assert "ops does not read it" not in policy and "ops slo rules writes" in policy
+    assert "refuses to measure the other two" not in path.read_text(encoding="utf-8")

@@ -278,3 +278,330 @@ def test_a_week_without_data_is_no_data(shop: Path) -> None:
     entries = _entries(shop, "2026-W30")
     assert {e["status"] for e in entries.values()} == {"NO_DATA"}
     assert {e["total"] for e in entries.values() if "groups" not in e} == {None}
+
+
+def _project(repo: Path, monkeypatch: pytest.MonkeyPatch, url: str, openslo: str) -> Path:
+    (repo / "ops/shop/openslo").mkdir(parents=True)
+    (repo / "ops/shop/project.yaml").write_text(PROJECT_YAML, encoding="utf-8")
+    (repo / "ops/shop/openslo/slo.yaml").write_text(openslo, encoding="utf-8")
+    monkeypatch.setenv("OPS_PROMETHEUS_URL", url)
+    return repo
+
+
+PAYMENTS_AVERAGE = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: payments-average
+spec:
+  budgetingMethod: RatioTimeslices
+  indicator:
+    metadata:
+      name: payments
+    spec:
+      ratioMetric:
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: >-
+                sum(increase(payment_authorizations_total{outcome=~"approved|declined"}[{{window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(increase(payment_authorizations_total[{{window}}]))
+  objectives:
+    - targetPercent: %s
+      timeSliceWindow: 5m
+"""
+
+
+def test_ratio_timeslices_decide_on_the_exact_sum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus
+) -> None:  # type: ignore[no-untyped-def]
+    """W40's average is 99.907170 %: rounding its sum to 3 places (2014.129) would make it
+    99.907192 %, above an objective of 99.90718 %. The week fails, and validates."""
+    week = parse_week("2026-W40")
+    ratios = _ratios(prometheus.dataset.tally, "payment-authorization", week.start, week.end)
+    exact = 100 * sum(ratios) / len(ratios)
+    assert exact < 99.90718 < 100 * round(sum(ratios), 3) / len(ratios)
+    repo = _project(tmp_path, monkeypatch, prometheus.url, PAYMENTS_AVERAGE % "99.90718")
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W40"]) == 0
+    got = _entries(repo, "2026-W40")["payments-average"]
+    assert (got["status"], got["sli"]) == ("FAIL", 99.9071)
+    assert got["good"] == pytest.approx(sum(ratios), abs=1e-9)
+    text = (repo / "ops/shop/slo/2026-W40.md").read_text(encoding="utf-8")
+    assert "| payments-average | 99.90718 % | 99.9071 % | 2,014.129 | 2,016 |" in text
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 0
+
+
+def test_a_query_ending_in_a_comment_is_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus
+) -> None:  # type: ignore[no-untyped-def]
+    """A PromQL comment at a query's end would swallow the closing parentheses of the slice
+    subquery around it: the query stands on lines of its own, and counts as without it."""
+    error_rate = "apiVersion" + OPENSLO.split("---\napiVersion")[2]
+    assert "name: error-rate" in error_rate
+    query = 'sum(rate(http_requests_total{job="shop-api",code="500"}[{{window}}]))'
+    commented = error_rate.replace(
+        f"            query: {query}\n",
+        "            query: |\n"
+        '              sum(rate(http_requests_total{job="shop-api",code="500"}[{{window}}]))\n'
+        "              # errors per second\n",
+    )
+    assert "# errors per second" in commented
+    repo = _project(tmp_path, monkeypatch, prometheus.url, commented)
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    week = parse_week("2026-W43")
+    errors = _errors(prometheus.dataset.tally, week.start, week.end)
+    got = _entries(repo, "2026-W43")["error-rate"]
+    assert (got["good"], got["total"]) == (sum(e / SLICE <= 0.004 for e in errors), len(errors))
+
+
+SILENT = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+spec:
+  budgetingMethod: Timeslices
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: errors-per-second
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: >-
+              sum(rate(http_requests_total{job="shop-api",code="500"}[{{window}}]))
+              and on() (day_of_week() == 1 and hour() == 12 and minute() < 20)
+  objectives:
+    - target: 0.9
+      op: lte
+      value: 0.004
+      timeSliceWindow: 5m
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: per-service
+  annotations:
+    group_by: service
+spec:
+  budgetingMethod: Timeslices
+  indicator:
+    metadata:
+      name: requests-per-second
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: >-
+              sum by (service) (rate(api_requests_total[{{window}}]))
+              unless on(service)
+              (label_replace(vector(1), "service", "search", "", "") and on() hour() >= 1)
+  objectives:
+    - target: 0.9
+      op: lte
+      value: 100
+      timeSliceWindow: 5m
+"""
+
+
+def test_a_mostly_silent_exporter_is_no_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus
+) -> None:  # type: ignore[no-untyped-def]
+    """A query that answers in 4 slices of the week (Monday 12:00 to 12:15) passes those 4:
+    the other 2,012 had no data, below the 90 % a verdict needs, so the week, its days and its
+    budget window are NO_DATA. search answers only from 00:00 to 01:00 (12 slices a day), the
+    other services always: search is NO_DATA, so the SLO is."""
+    repo = _project(tmp_path, monkeypatch, prometheus.url, SILENT)
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W43"]) == 0
+    entries = _entries(repo, "2026-W43")
+    latency = entries["latency"]
+    assert (latency["status"], latency["good"], latency["total"]) == ("NO_DATA", None, 4)
+    assert (latency["budget_window"]["good"], latency["budget_window"]["sli"]) == (None, None)
+    groups = {g["labels"]["service"]: g for g in entries["per-service"]["groups"]}
+    assert {k: (g["status"], g["total"]) for k, g in groups.items()} == {
+        "cart": ("PASS", 2016),
+        "checkout": ("PASS", 2016),
+        "search": ("NO_DATA", 7 * 12),
+    }
+    assert entries["per-service"]["status"] == "NO_DATA"
+    assert _report(repo, "2026-W43").data["status"] == "NO_DATA"
+    text = (repo / "ops/shop/slo/2026-W43.md").read_text(encoding="utf-8")
+    assert (
+        "\nlatency: 2,012 of 2,016 slices had no data, so it is NO_DATA: a verdict needs data in "
+        "at least 90 % of them.\n"
+    ) in text
+    assert (
+        "\nper-service service=search: 1,932 of 2,016 slices had no data, so it is NO_DATA: a "
+        "verdict needs data in at least 90 % of them.\n"
+    ) in text
+    assert (
+        "- latency: error budget over the last 28 days (2026-09-28 to 2026-10-25): no data "
+        "(8,048 of 8,064 slices had no data, so it is NO_DATA: a verdict needs data in at least "
+        "90 % of them).\n"
+    ) in text
+    assert "| latency % | n/a | n/a | n/a | n/a | n/a | n/a | n/a |" in text
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 0
+
+
+def test_a_few_slices_without_data_are_shown_and_keep_the_verdict(shop: Path) -> None:
+    """W42 has six hours without scrapes: 72 of its 2,016 slices had no data (96 % covered)."""
+    assert main(["--root", str(shop), "slo", "--project", "shop", "--week", "2026-W42"]) == 0
+    text = (shop / "ops/shop/slo/2026-W42.md").read_text(encoding="utf-8")
+    assert "\navailability-slices: 72 of 2,016 slices had no data.\n" in text
+    assert _entries(shop, "2026-W42")["availability-slices"]["status"] in ("PASS", "FAIL")
+    assert main(["--root", str(shop), "validate", "--no-cache"]) == 0
+
+
+THRESHOLD = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: busiest
+spec:
+  budgetingMethod: Timeslices
+  indicator:
+    metadata:
+      name: requests-per-second
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: %s
+  objectives:
+    - target: 0.9
+      op: lte
+      value: 100
+      timeSliceWindow: 5m
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "annotation", "message"),
+    [
+        pytest.param(
+            "sum by (service) (rate(api_requests_total[{{window}}]))",
+            "",
+            "ops/shop/openslo/slo.yaml:4: SLO 'busiest': the query 'sum by (service) "
+            "(rate(api_requests_total[{{window}}]))', in each time slice, answers 3 series "
+            "(service=cart, checkout, search); an SLO needs one: aggregate them in the query as "
+            "the threshold means (max(...) for a latency), or set group_by: [service] for one "
+            "SLI per group\n",
+            id="several-series",
+        ),
+        pytest.param(
+            "sum by (service) (rate(api_requests_total[{{window}}]))",
+            "  annotations:\n    group_by: region\n",
+            "ops/shop/openslo/slo.yaml:4: SLO 'busiest': the query 'sum by (service) "
+            "(rate(api_requests_total[{{window}}]))', in each time slice, answers a series with "
+            "labels not in group_by (service) and no region label: {service=",
+            # (one of the services); with group_by: [region] each series carries exactly those
+            # labels: aggregate with max by (region) (...)
+            id="not-group-by-labels",
+        ),
+        pytest.param(
+            "nosuchfunction(api_requests_total[{{window}}])",
+            "",
+            "ops/shop/openslo/slo.yaml:4: SLO 'busiest': Prometheus at {url}/api/v1/query "
+            "refused the query of the 5m slices of 'nosuchfunction(api_requests_total"
+            "[{{window}}])': bad_data: ",
+            id="refused",
+        ),
+    ],
+)
+def test_a_query_whose_answer_ops_cannot_use_is_named_at_its_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prometheus,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+    query: str,
+    annotation: str,
+    message: str,
+) -> None:
+    """Messages name the user's query (never ops's subquery of it) at the SLO's line, with
+    advice that fits a threshold metric."""
+    text = (THRESHOLD % query).replace("  name: busiest\n", "  name: busiest\n" + annotation, 1)
+    repo = _project(tmp_path, monkeypatch, prometheus.url, text)
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W43"]) == 2
+    err = capsys.readouterr().err
+    assert message.replace("{url}", prometheus.url) in err
+    assert "_over_time" not in err
+    if annotation:
+        assert err.endswith(
+            "}; with group_by: [region] each series carries exactly those labels: aggregate "
+            "with max by (region) (...)\n"
+        )
+
+
+def test_the_mock_source_refuses_group_by_at_the_slos_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grouped = "apiVersion" + OPENSLO.split("---\napiVersion")[3]
+    assert "group_by: service" in grouped
+    grouped = grouped.replace("budgetingMethod: Timeslices", "budgetingMethod: Occurrences")
+    repo = _project(tmp_path, monkeypatch, "http://127.0.0.1:9", grouped)
+    args = ["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W43"]
+    assert main([*args, "--source", "mock"]) == 2
+    assert (
+        "ops/shop/openslo/slo.yaml:4: SLO 'service-slices' has group_by, which the mock source "
+        "cannot measure"
+    ) in capsys.readouterr().err
+
+
+A = (
+    'sum(increase(http_requests_total{job="shop-api",code!~"5.."}[{{window}}])) / '
+    'sum(increase(http_requests_total{job="shop-api"}[{{window}}]))'
+)
+OVER_ONE = f"""\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: raw-average
+spec:
+  budgetingMethod: RatioTimeslices
+  indicator:
+    metadata:
+      name: raw
+    spec:
+      ratioMetric:
+        rawType: success
+        raw:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: '({A}) * 1.2 and on() (hour() < 12) or ({A}) * 0.79'
+  objectives:
+    - target: 0.99
+      timeSliceWindow: 5m
+"""
+
+
+def test_a_slice_ratio_above_1_counts_as_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus
+) -> None:  # type: ignore[no-untyped-def]
+    """A raw ratio 1.2 times the good share from 00:00 to 12:00 and 0.79 times it after:
+    averaged as written it is about 0.995 (a PASS at 99 %); a slice's ratio is at most 1,
+    so the average is about 0.895, a FAIL."""
+    repo = _project(tmp_path, monkeypatch, prometheus.url, OVER_ONE)
+    assert main(["--root", str(repo), "slo", "--project", "shop", "--week", "2026-W40"]) == 0
+    week = parse_week("2026-W40")
+    tally = prometheus.dataset.tally
+    ends = _slices(week.start, week.end)
+    ratios = _ratios(tally, "availability", week.start, week.end)
+    assert len(ratios) == len(ends) == 2016  # W40: every slice has data
+    hours = [dt.datetime.fromtimestamp(t, dt.UTC).hour for t in ends]
+    raw = [r * 1.2 if h < 12 else r * 0.79 for r, h in zip(ratios, hours, strict=True)]
+    assert sum(raw) / 2016 > 0.99
+    got = _entries(repo, "2026-W40")["raw-average"]
+    assert got["good"] == pytest.approx(sum(min(v, 1.0) for v in raw), abs=1e-6)
+    assert got["status"] == "FAIL"

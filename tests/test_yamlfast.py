@@ -223,3 +223,17 @@ def test_deep_nesting_never_reaches_yaml_rs(text: str, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(yamlfast.yaml_rs, "loads", crash)
     assert yamlfast.load(text) is None
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["100000000000000000000", "9223372036854775808", "-10_000_000_000_000_000_000"],
+    ids=["trailing-zeros", "two-to-the-63", "underscores"],
+)
+def test_a_number_too_large_says_so(number: str) -> None:
+    """Trailing zeros are digits: 1 followed by 20 zeros is too large, not a bad tag."""
+    with pytest.raises(yamlload.YamlProblem) as raised:
+        yamlload.load(f"kind: x\nvalue: {number}\n")
+    assert raised.value.line == 1
+    assert "!!int" not in raised.value.message
+    assert f"a number of {len(number)} characters is too large" in raised.value.message

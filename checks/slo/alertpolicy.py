@@ -10,7 +10,7 @@ validate``) at the line that names it. ``ops slo rules`` turns each condition in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
@@ -56,15 +56,32 @@ def resolve(
     policies: Mapping[str, Defined],
     conditions: Mapping[str, Defined],
     folder: str,
+    invalid: Set[str] = frozenset(),
 ) -> Resolved:
-    """The conditions of the SLO document ``at`` (its ``spec``), or what names no document."""
+    """The conditions of the SLO document ``at`` (its ``spec``), or what names no document;
+    a name in ``invalid`` (a document that fails the schema, reported as such) is left out."""
     out: list[Condition] = []
     problems: list[tuple[str, int, str]] = []
+    named: dict[str, int] = {}  # alertPolicyRef: the line that names it first
     for index, entry in enumerate(spec.get("alertPolicies") or []):
         keys: list[str | int] = ["spec", "alertPolicies", index]
         if "alertPolicyRef" in entry:
             name = entry["alertPolicyRef"]
+            here = at.line([*keys, "alertPolicyRef"])
+            if name in named:
+                problems.append(
+                    (
+                        at.rel,
+                        here,
+                        f"alertPolicyRef {name!r} is listed twice (also at line {named[name]}); "
+                        "list each policy once",
+                    )
+                )
+                continue
+            named[name] = here
             if name not in policies:
+                if name in invalid:
+                    continue
                 problems.append(
                     (
                         at.rel,
@@ -74,9 +91,9 @@ def resolve(
                 )
                 continue
             policy = policies[name]
-            found = _policy(policy.at, policy.data, [], conditions, folder)
+            found = _policy(policy.at, policy.data, [], conditions, folder, invalid)
         elif entry.get("kind") == "AlertPolicy" and isinstance(entry.get("spec"), dict):
-            found = _policy(at, entry, keys, conditions, folder)
+            found = _policy(at, entry, keys, conditions, folder, invalid)
         else:
             problems.append(
                 (
@@ -98,6 +115,7 @@ def _policy(
     keys: list[str | int],
     conditions: Mapping[str, Defined],
     folder: str,
+    invalid: Set[str],
 ) -> Resolved:
     metadata = data.get("metadata")
     name = str(metadata.get("name", "inline")) if isinstance(metadata, dict) else "inline"
@@ -111,6 +129,8 @@ def _policy(
         if isinstance(entry, dict) and "conditionRef" in entry:
             ref = entry["conditionRef"]
             if ref not in conditions:
+                if ref in invalid:
+                    continue
                 problems.append(
                     (
                         at.rel,

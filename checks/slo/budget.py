@@ -50,7 +50,9 @@ def budget(slo: Slo, week: Week, counts: Sequence[Counts]) -> Budget | None:
         return None
     start, end = slo.time_window.span(week.end)
     week_counts, days, (window, first) = counts[0], counts[1:8], counts[8:10]
-    if not compute.usable(first):  # the source does not cover the window (or_vector(0) too)
+    # the source does not reach back to the window's start (or_vector(0) too); time slices:
+    # the window's own coverage decides, whatever the first day's
+    if not compute.usable(first._replace(slices=None)):
         window = Counts(None, None)
     if start > week.start:  # a calendar month that began during the week: its days only
         inside = [c for (day, _), c in zip(week.days(), days, strict=True) if day >= start]

@@ -17,11 +17,18 @@ from checks.slo.model import Slo
 PASS, FAIL, NO_DATA = "PASS", "FAIL", "NO_DATA"
 
 
+COVERAGE = Decimal("0.9")  # of a window's time slices with data, for it to have a verdict
+
+
 class Counts(NamedTuple):
-    """Good and total events in a window; None: the source had no data."""
+    """Good and total events in a window; None: the source had no data. An SLO counted by
+    time slices also has ``slices``, the window's slices, and ``covered``, those in which its
+    series answered (with or without events)."""
 
     good: float | None
     total: float | None
+    covered: int | None = None
+    slices: int | None = None
 
 
 class Figures(NamedTuple):
@@ -31,12 +38,17 @@ class Figures(NamedTuple):
     error_budget_remaining: float | None  # fraction of the window's budget left
     burn_rate: float | None  # 1.0 spends exactly the window's budget
     status: str
+    covered: int | None = None  # time slices: the window's slices with data (Counts)
+    slices: int | None = None
 
 
 def figures(slo: Slo, counts: Counts) -> Figures:
-    good, total = (None if v is None or not math.isfinite(v) else v for v in counts)
+    good, total = (None if v is None or not math.isfinite(v) else v for v in counts[:2])
+    covered, slices = counts.covered, counts.slices
+    if not covered_enough(counts):  # good left out: the counts would give a verdict
+        return Figures(None, None, _number(total), None, None, NO_DATA, covered, slices)
     if not usable(counts):
-        return Figures(None, _number(good), _number(total), None, None, NO_DATA)
+        return Figures(None, _number(good), _number(total), None, None, NO_DATA, covered, slices)
     assert good is not None and total is not None
     exact_good, exact_total = Decimal(repr(float(good))), Decimal(repr(float(total)))
     bad_share = (exact_total - exact_good) / exact_total
@@ -50,6 +62,8 @@ def figures(slo: Slo, counts: Counts) -> Figures:
         _round(1 - burn),
         _round(burn),
         status,
+        covered,
+        slices,
     )
 
 
@@ -57,7 +71,7 @@ def bad_events(counts: Counts) -> int | float | None:
     """Total minus good events, exactly; None when the counts give no SLI."""
     if not usable(counts):
         return None
-    good, total = (Decimal(repr(float(v or 0.0))) for v in counts)
+    good, total = (Decimal(repr(float(v or 0.0))) for v in counts[:2])
     return _number(float(total - good))
 
 
@@ -71,11 +85,27 @@ def budget_share(slo: Slo, bad: float | None, window: Counts) -> float | None:
 
 
 def usable(counts: Counts) -> bool:
-    """Counts that give an SLI: finite, some events, 0 <= good <= total."""
-    good, total = counts
+    """Counts that give an SLI: finite, some events, 0 <= good <= total, and for time slices
+    data in at least COVERAGE of the window's slices."""
+    good, total = counts[:2]
     if good is None or total is None or not (math.isfinite(good) and math.isfinite(total)):
         return False
-    return 0 <= good <= total and total > 0
+    return 0 <= good <= total and total > 0 and covered_enough(counts)
+
+
+def covered_enough(counts: Counts | Figures) -> bool:
+    """Whether the slices with data are at least COVERAGE of the window's (True for events):
+    a silent exporter's few slices are not a week."""
+    if counts.slices is None:
+        return True
+    return Decimal(counts.covered or 0) >= COVERAGE * counts.slices
+
+
+def missing(counts: Counts | Figures) -> int | None:
+    """The window's time slices without data (None: counted by events)."""
+    if counts.slices is None:
+        return None
+    return counts.slices - (counts.covered or 0)
 
 
 def summed(counts: Iterable[Counts]) -> Counts:
@@ -83,7 +113,13 @@ def summed(counts: Iterable[Counts]) -> Counts:
     kept = [c for c in counts if usable(c)]
     if not kept:
         return Counts(None, None)
-    return Counts(math.fsum(c.good or 0.0 for c in kept), math.fsum(c.total or 0.0 for c in kept))
+    sliced = all(c.slices is not None for c in kept)
+    return Counts(
+        math.fsum(c.good or 0.0 for c in kept),
+        math.fsum(c.total or 0.0 for c in kept),
+        sum(c.covered or 0 for c in kept) if sliced else None,
+        sum(c.slices or 0 for c in kept) if sliced else None,
+    )
 
 
 def overall(statuses: list[str]) -> str:
@@ -100,9 +136,11 @@ def _round(value: Decimal) -> float:
 
 
 def _number(value: float | None) -> int | float | None:
-    """Counts as integers when they are whole (Prometheus answers floats)."""
+    """Counts as integers when they are whole (Prometheus answers floats), else as they are:
+    the report keeps every place, so that what ``ops validate`` recomputes from its front
+    matter is what decided the status (the body rounds them for display)."""
     if value is None or not math.isfinite(value):
         return None
     if float(value).is_integer():
         return int(value)
-    return round(float(value), 3)
+    return float(value)

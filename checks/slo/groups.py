@@ -45,7 +45,7 @@ def single(slo: Slo | None, promql: str, series: Sequence[Series]) -> float | No
     if not series:
         return None
     if len(series) > 1:
-        raise OpsError(_several(slo, promql, series))
+        raise _error(slo, _several(slo, promql, series))
     value = series[0].value
     return None if math.isnan(value) else value
 
@@ -58,24 +58,27 @@ def keyed(slo: Slo, promql: str, series: Sequence[Series]) -> dict[Group, float 
         missing = [name for name in slo.group_by if name not in one.labels]
         extra = sorted(name for name in one.labels if name not in slo.group_by)
         if missing or extra:
-            raise OpsError(_mislabelled(slo, promql, one, missing, extra))
+            raise _error(slo, _mislabelled(slo, promql, one, missing, extra))
         group = tuple(one.labels[name] for name in slo.group_by)
         odd = next((v for v in group if len(v) > MAX_VALUE or not v.isprintable()), None)
         if odd is not None:  # a report holds it in YAML, Markdown and a file of at most 1 MiB
-            raise OpsError(
+            raise _error(
+                slo,
                 f"{_where(slo, promql)} answers a group whose label value {label_value(odd)} "
                 f"is longer than {MAX_VALUE} characters or holds a control character; "
-                "relabel it in the query (label_replace) or group by another label"
+                "relabel it in the query (label_replace) or group by another label",
             )
         if group in out:
-            raise OpsError(
-                f"{_where(slo, promql)} answers two series for {label_text(slo.group_by, group)}"
+            raise _error(
+                slo,
+                f"{_where(slo, promql)} answers two series for {label_text(slo.group_by, group)}",
             )
         out[group] = None if math.isnan(one.value) else one.value
     if len(out) > MAX_GROUPS:
-        raise OpsError(
+        raise _error(
+            slo,
             f"{_where(slo, promql)} answers {len(out):,} groups; an SLO has at most "
-            f"{MAX_GROUPS} (group by fewer labels, or narrow the query)"
+            f"{MAX_GROUPS} (group by fewer labels, or narrow the query)",
         )
     return out
 
@@ -105,7 +108,7 @@ def by_group(slo: Slo, windows: Sequence[Measured]) -> dict[Group, list[Counts]]
         return {(): [w if isinstance(w, Counts) else Counts(None, None) for w in windows]}
     found = sorted({group for w in windows if not isinstance(w, Counts) for group in w})
     if len(found) > MAX_GROUPS:
-        raise OpsError(f"SLO {slo.name!r} has {len(found):,} groups; at most {MAX_GROUPS}")
+        raise _error(slo, f"SLO {slo.name!r} has {len(found):,} groups; at most {MAX_GROUPS}")
     empty = Counts(None, None)
     return {
         group: [empty if isinstance(w, Counts) else w.get(group, empty) for w in windows]
@@ -127,8 +130,27 @@ def label_value(value: str, limit: int = 60) -> str:
 
 
 def _where(slo: Slo | None, promql: str) -> str:
+    """The SLO and its query as the user wrote it (``promql``: never ops's subquery of it)."""
     query = secrets.excerpt(promql, 160)
+    if slo is not None and slo.timeslices is not None:
+        return f"SLO {slo.name!r}: the query {query!r}, in each time slice,"
     return f"SLO {slo.name!r}: the query {query!r}" if slo else f"the query {query!r}"
+
+
+def _error(slo: Slo | None, message: str) -> OpsError:
+    """An OpsError at the SLO's file and line, when it has them (OpenSLO)."""
+    path, line = (slo.origin if slo is not None else None) or (None, None)
+    return OpsError(message, path=path, line=line)
+
+
+def _advice(slo: Slo | None) -> str:
+    """How to make a query answer one series: its kind of value decides the aggregation."""
+    metric = slo.timeslices.metric if slo is not None and slo.timeslices else "ratio"
+    if metric == "threshold":
+        return "aggregate them in the query as the threshold means (max(...) for a latency)"
+    if metric == "raw":
+        return "write the ratio of summed counts (sum(...) / sum(...))"
+    return "sum them in the query (sum(...))"
 
 
 def _several(slo: Slo | None, promql: str, series: Sequence[Series]) -> str:
@@ -144,8 +166,8 @@ def _several(slo: Slo | None, promql: str, series: Sequence[Series]) -> str:
     suggest = [n for n in differ if n != "__name__"][:2]
     hint = f", or set group_by: [{', '.join(suggest)}] for one SLI per group" if suggest else ""
     return (
-        f"{_where(slo, promql)} answers {len(series):,} series{apart}; an SLO needs one: sum "
-        f"them in the query (sum(...)){hint}"
+        f"{_where(slo, promql)} answers {len(series):,} series{apart}; an SLO needs one: "
+        f"{_advice(slo)}{hint}"
     )
 
 
@@ -160,16 +182,22 @@ def _mislabelled(slo: Slo, promql: str, one: Series, missing: list[str], extra: 
     return (
         f"{_where(slo, promql)} answers a series with {' and '.join(problems)}: "
         f"{{{labels}}}; with group_by: [{by}] each series carries exactly those labels: "
-        f"aggregate with sum by ({by}) (...)"
+        f"aggregate with {_aggregation(slo)} by ({by}) (...)"
     )
 
 
+def _aggregation(slo: Slo) -> str:
+    return "max" if slo.timeslices is not None and slo.timeslices.metric == "threshold" else "sum"
+
+
 def refuse(slos: Sequence[Slo], source: str, why: str) -> None:
-    """An OpsError for the first SLO with group_by, for a source that measures no groups."""
+    """An OpsError for the first SLO with group_by, for a source that measures no groups, at
+    its file and line when it has them (OpenSLO)."""
     grouped = next((slo for slo in slos if slo.group_by), None)
     if grouped is not None:
-        raise OpsError(
+        raise _error(
+            grouped,
             f"SLO {grouped.name!r} has group_by, which the {source} source cannot measure "
             f"({why}): use the prometheus source (--source prometheus), or define one SLO "
-            "per group"
+            "per group",
         )

@@ -20,12 +20,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
+from checks import secrets
 from checks.findings import Finding
 from checks.slo import promql, timeslices
 from checks.slo.model import Slo, Timeslices, TimeWindow
 
 RULE = "openslo"
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# a bare selector, which a range follows directly: name{matchers} or {matchers}
+_SELECTOR = re.compile(r"^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?(?:\{[^{}]*\})?$")
 SLICED = ("Timeslices", "RatioTimeslices")
 
 
@@ -77,6 +80,8 @@ def indicator(
         keys = ["spec", "budgetingMethod"] if "budgetingMethod" in spec else [*sli_keys, block]
         return Measured([], [], finding(at if "budgetingMethod" in spec else sli_at, keys, refusal))
     queries, methods, problems = _queries(sli_at, sli_keys, sli[block], metric)
+    if not problems and method in SLICED and metric != "ratio":
+        problems = _sampled(sli_at, sli_keys, metric, queries["total"], spec["objectives"])
     if problems:
         return Measured([], problems, [])
     origin = (at.rel, at.line(["metadata", "name"]))
@@ -181,6 +186,14 @@ def _objective_problems(
             _, problem = timeslices.slice_seconds(objective["timeSliceWindow"])
             if problem is not None:
                 out += finding(at, [*keys, "timeSliceWindow"], problem)
+        if method in SLICED and metric != "threshold" and objective.get("op") in ("lt", "lte"):
+            out += finding(
+                at,
+                [*keys, "op"],
+                f"op {objective['op']}: a slice of a ratio is good when its good ratio is at "
+                "least (op: gte, the default) or above (op: gt) timeSliceTarget, never below "
+                "it; a ratio of bad events is given as bad, or as raw with rawType: failure",
+            )
     return out
 
 
@@ -203,7 +216,8 @@ def _timeslices(
         op, threshold = objective["op"], Decimal(str(objective["value"]))
     else:
         target = objective.get("timeSliceTarget")
-        op, threshold = "gte", None if target is None else Decimal(str(target))
+        op = objective.get("op", "gte")  # gt or gte (_objective_problems refuses lt and lte)
+        threshold = None if target is None else Decimal(str(target))
     failure = metric == "raw" and block.get("rawType") == "failure"
     return Timeslices(method, metric, seconds, op, threshold, failure)
 
@@ -240,6 +254,36 @@ def _queries(
         if rewrite.method is not None and rewrite.method not in methods:
             methods.append(rewrite.method)
     return queries, methods, []
+
+
+def _sampled(
+    sli_at: Where, sli_keys: list[str], metric: str, query: str, objectives: list[dict[str, Any]]
+) -> list[Finding]:
+    """A threshold metric's (or raw ratio's) query without ``{{window}}`` is one sample at the
+    slice's end, looked back for up to LOOKBACK: a longer slice would be judged by its last
+    moment alone, and the rest of it would pass unseen."""
+    if promql.WINDOW in query:
+        return []
+    longest = max(timeslices.slice_seconds(o["timeSliceWindow"])[0] or 0 for o in objectives)
+    if longest <= timeslices.LOOKBACK:
+        return []
+    step = timeslices.duration(longest)
+    keys = [*sli_keys, "thresholdMetric" if metric == "threshold" else "ratioMetric"]
+    keys += ["metricSource", "spec", "query"] if metric == "threshold" else ["raw"]
+    if metric == "raw":
+        keys += ["metricSource", "spec", "query"]
+    text = query.strip()
+    window = promql.WINDOW
+    inner = f"{text}[{window}]" if _SELECTOR.match(text) else f"({text})[{window}:]"
+    lookback = timeslices.duration(timeslices.LOOKBACK)
+    return finding(
+        sli_at,
+        keys,
+        f"{secrets.excerpt(text, 160)!r} has no {window}, so each {step} slice would be "
+        f"judged by one sample at its end (Prometheus looks back {lookback} for it) and the "
+        "rest of the slice would go unseen: aggregate it over the slice, such as "
+        f"max_over_time({inner}) (or avg_over_time, or quantile_over_time(0.99, ...), as meant)",
+    )
 
 
 def _unwritable(query: str, part: str | None, error: promql.Unwritable) -> str:

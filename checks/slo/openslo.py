@@ -31,8 +31,9 @@ from checks.slo.model import MAX_DAYS, MIN_DAYS, Slo, TimeWindow, rolling_days
 SCHEMA = "openslo.schema.json"
 RULE = "openslo"
 MAX_DOCUMENTS = 500  # per file: a few dozen SLOs is a large service
-# a document marker: ---, with a comment after it or not, at the end of a line (LF or CRLF)
-_MARKER = re.compile(r"^---(?:[ \t]+#[^\r\n]*)?[ \t]*\r?$", re.MULTILINE)
+# a document marker: --- at the start of a line, alone or followed by a blank and the next
+# document's first content (a comment, or a flow mapping: --- {apiVersion: ...}), LF or CRLF
+_MARKER = re.compile(r"^---(?:[ \t]+|(?=\r?$))", re.MULTILINE)
 MEASURED_TYPES = "Prometheus"  # the metric source types ops slo measures (any letter case)
 
 
@@ -109,7 +110,8 @@ def read(root: Path, project: str) -> Found:
                             rel,
                             here.line(["metadata", "name"]),
                             None,
-                            f"a {kind} named {name!r} is already defined at {earlier.rel}:"
+                            f"{'an' if kind != 'DataSource' else 'a'} {kind} named {name!r} "
+                            f"is already defined at {earlier.rel}:"
                             f"{earlier.line(['metadata', 'name'])}; rename one",
                             rule=RULE,
                         )
@@ -130,7 +132,12 @@ def read(root: Path, project: str) -> Found:
     for at in slos:
         spec = at.doc.data["spec"]
         alerts = alertpolicy.resolve(
-            at, spec, alerting["AlertPolicy"], alerting["AlertCondition"], f"ops/{project}/openslo/"
+            at,
+            spec,
+            alerting["AlertPolicy"],
+            alerting["AlertCondition"],
+            f"ops/{project}/openslo/",
+            invalid,
         )
         problems += [Finding(p, n, None, m, rule=RULE) for p, n, m in alerts.problems]
         if "indicator" in spec:
@@ -324,7 +331,7 @@ def _documents(
             path=rel,
             line=text.count("\n", 0, markers[MAX_DOCUMENTS - 1].start()) + 1,
         )
-    starts = [0] + [m.end() + 1 for m in markers]
+    starts = [0] + [m.end() for m in markers]  # a document's lines count from its marker's
     ends = [m.start() for m in markers] + [len(text)]
     out = []
     problems: list[Finding] = []
@@ -342,9 +349,9 @@ def _documents(
             problems.append(Finding(rel, e.line + first_line - 1, None, e.message, rule=RULE))
             continue
         if not schemas.fast_validator(SCHEMA).is_valid(doc.data):
-            from checks.validation.schema_errors import findings_for
+            from checks.validation import schema_errors  # the one schema check
 
-            found = findings_for(list(schemas.validator(SCHEMA).iter_errors(doc.data)), doc, rel)
+            found = schema_errors.check(SCHEMA, doc, rel)
             meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
             name = meta.get("name") if isinstance(meta, dict) else None
             broken.add(name if isinstance(name, str) else "")

@@ -54,6 +54,53 @@ def as_written(query: str) -> str:
     return query
 
 
+def enclosed(head: str, query: str, step: str = "  ") -> str:
+    """``head(`` query ``)`` with the query on lines of its own, so that a PromQL comment
+    (``# ...``) at its end cannot swallow what follows; its lines indented by ``step`` (give
+    ``indent_step`` of every query the expression holds)."""
+    return f"{head}(\n{indent(query.strip(), step)}\n)"
+
+
+def indent_step(*queries: str | None) -> str:
+    """Two spaces, or none when a query holds a raw string (`...`), whose text indenting
+    would change."""
+    return "" if any("`" in q for q in queries if q) else "  "
+
+
+def indent(text: str, step: str) -> str:
+    return "\n".join(step + line if line else line for line in text.split("\n"))
+
+
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+def unbalanced(text: str) -> str | None:
+    """Why ``text`` cannot be one PromQL expression, from its brackets alone (strings and
+    ``#`` comments skipped), or None: a cheap guard that a query ops built is whole."""
+    stack: list[str] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char in "\"'`":
+            end = at + 1
+            while end < len(text) and text[end] != char:
+                end += 2 if text[end] == "\\" and char != "`" else 1
+            if end >= len(text):
+                return f"a string opened with {char} is not closed"
+            at = end
+        elif char == "#":
+            newline = text.find("\n", at)
+            at = len(text) if newline < 0 else newline
+        elif char in "([{":
+            stack.append(char)
+        elif char in _CLOSE:
+            opened = stack.pop() if stack else None
+            if opened != _CLOSE[char]:
+                return f"{char!r} closes {repr(opened) if opened else 'nothing'}"
+        at += 1
+    return f"{stack[-1]!r} is not closed" if stack else None
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from checks.dates import Week
+from checks.slo import compute
 from checks.slo.budget import Budget
 from checks.slo.compute import FAIL, NO_DATA, PASS, Figures
 from checks.slo.model import Slo
@@ -213,6 +214,8 @@ def _body(report: Report, notes: str) -> str:
         if method:
             out += ["", f"{entry.slo.name}: {method}"]
     for entry in report.slos:
+        out += _coverage(entry)
+    for entry in report.slos:
         if entry.slo.group_by:
             out += _group_table(entry)
     if any(entry.budget is not None for entry in report.slos):
@@ -221,6 +224,35 @@ def _body(report: Report, notes: str) -> str:
     out += _daily(report)
     out += ["## Notes", "", notes.rstrip("\n"), ""]
     return "\n".join(out)
+
+
+def _coverage(entry: SloWeek) -> list[str]:
+    """A time-slice SLO (or each of its groups) with slices without data this week: how many,
+    and whether too many for a verdict (checks.slo.compute.COVERAGE)."""
+    rows = [(entry.slo.name, entry.week)] if not entry.slo.group_by else []
+    rows += [(f"{entry.slo.name} {group_text(entry.slo, g.labels)}", g.week) for g in entry.groups]
+    lines = [
+        f"{name}: {coverage_text(figures)}"
+        for name, figures in rows
+        if figures.slices is not None and compute.missing(figures)
+    ]
+    more = len(lines) - SHOWN_GROUPS
+    lines = lines[:SHOWN_GROUPS] + (
+        [f"and {more} more groups with slices without data."] * (more > 0)
+    )
+    return [line for shown in lines for line in ("", shown)]
+
+
+def coverage_text(figures: Figures) -> str:
+    """``12 of 2,016 slices had no data.``, and why that is NO_DATA when it is."""
+    gone, slices = compute.missing(figures) or 0, figures.slices or 0
+    text = f"{gone:,} of {slices:,} slices had no data"
+    if compute.covered_enough(figures):
+        return text + "."
+    return (
+        f"{text}, so it is NO_DATA: a verdict needs data in at least "
+        f"{compute.COVERAGE * 100:.0f} % of them."
+    )
 
 
 def _group_table(entry: SloWeek) -> list[str]:
@@ -277,6 +309,8 @@ def budget_sentence(name: str, budget: Budget) -> str:
         f"{last:%Y-%m-%d}): "
     )
     left = budget.figures.error_budget_remaining
+    if left is None and not compute.covered_enough(budget.figures):
+        return head + f"no data ({coverage_text(budget.figures).removesuffix('.')})."
     if left is None:
         return head + "no data (the source does not cover the window's first day)."
     burned = budget.week_burned
@@ -452,7 +486,11 @@ def _share(value: float | None) -> str:
 
 
 def _count(value: float | int | None) -> str:
-    return "n/a" if value is None else f"{value:,}"
+    """A count as the body shows it: a sum of slices' ratios to 3 places (the front matter
+    keeps them all)."""
+    if value is None:
+        return "n/a"
+    return f"{round(value, 3):,}" if isinstance(value, float) else f"{value:,}"
 
 
 def _plain(value: float | int | None) -> str:

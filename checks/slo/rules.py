@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from checks.errors import OpsError
+from checks.slo import promql
 from checks.slo.alertpolicy import Condition
 from checks.slo.model import Slo
 
@@ -165,7 +166,7 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
             )
             raise OpsError(
                 f"SLO {slo.name!r} (objective {_number(slo.objective)} %): the "
-                f"{pair.severity} alert {pair.long}/{pair.short} at {_number(pair.factor)} times "
+                f"{pair.severity} alert {pair.long}/{pair.short} at {_short(pair.factor)} times "
                 f"the budget of {_percent(slo.budget)} would need more than all events to be "
                 f"bad, so it could never fire; lower its factor {where} (docs/slo-alerts.md)",
                 path=definition.path,
@@ -175,7 +176,10 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
 
 def generate(project: str, definitions: Sequence[Definition], alert_pairs: Sequence[Pair]) -> str:
     """The rule file (YAML): one group per SLO, in the order of the definitions."""
-    chosen = [d.pairs if d.pairs is not None else tuple(alert_pairs) for d in definitions]
+    chosen = [
+        slice_pairs(d.slo, d.pairs if d.pairs is not None else tuple(alert_pairs))
+        for d in definitions
+    ]
     for definition, pairs_of in zip(definitions, chosen, strict=True):
         check(definition, pairs_of)
     groups = [_group(project, d, p) for d, p in zip(definitions, chosen, strict=True)]
@@ -206,13 +210,24 @@ def _group(project: str, definition: Definition, alert_pairs: Sequence[Pair]) ->
             for w in windows(alert_pairs)
         ]
     rules += [_alert(project, definition, pair, labels) for pair in alert_pairs]
+    for rule in rules:  # never a file that promtool (and Prometheus) would refuse to load
+        problem = promql.unbalanced(rule["expr"])
+        if problem is not None:
+            raise OpsError(
+                f"SLO {slo.name!r}: the expression of its rule {rule.get('record', ALERT)} "
+                f"would not parse ({problem}): check the brackets and quotes of its queries",
+                path=definition.path,
+                line=definition.line,
+            )
     return {"name": f"ops-slo-{project}-{slo.name}", "rules": rules}
 
 
 def _slice_records(slo: Slo, labels: dict[str, str], needed: list[str]) -> list[dict[str, Any]]:
     """A Timeslices or RatioTimeslices SLO: its slice indicator recorded at each evaluation (1
-    or 0, or the slice's ratio, over the last slice; nothing without data), and per window the
-    share of bad slices, 1 - its average over the window (checks.slo.timeslices)."""
+    or 0, or the slice's ratio, over the trailing slice; nothing without data), and per window
+    (at least a slice: ``slice_pairs``) the share of bad slices: 1 - the average of the
+    indicators whose trailing slices lie within the window (the last indicator alone for a
+    window of one slice), so that no slice older than the window counts."""
     from checks.slo import timeslices
 
     assert slo.timeslices is not None
@@ -221,15 +236,32 @@ def _slice_records(slo: Slo, labels: dict[str, str], needed: list[str]) -> list[
     rules: list[dict[str, Any]] = [
         {"record": indicator, "expr": timeslices.slice_good(slo), "labels": dict(labels)}
     ]
-    rules += [
-        {
-            "record": record_name(w),
-            "expr": f"1 - avg_over_time({indicator}{{{selector}}}[{w}])",
-            "labels": dict(labels),
-        }
-        for w in needed
-    ]
+    for w in needed:
+        inside = seconds(w) - slo.timeslices.seconds
+        series = f"{indicator}{{{selector}}}"
+        shown = f"avg_over_time({series}[{timeslices.duration(inside)}])" if inside else series
+        rules.append({"record": record_name(w), "expr": f"1 - {shown}", "labels": dict(labels)})
     return rules
+
+
+def slice_pairs(slo: Slo, alert_pairs: Sequence[Pair]) -> tuple[Pair, ...]:
+    """A time-slice SLO's pairs with every window shorter than its slice raised to the slice:
+    a shorter window would repeat the last slice's verdict for a whole slice after the burn
+    stopped, where a window of one slice clears once a slice without it has passed. Pairs that
+    become the same windows and severity are one alert, the lowest factor's (it fires whenever
+    the others would)."""
+    if slo.timeslices is None:
+        return tuple(alert_pairs)
+    from checks.slo.timeslices import duration
+
+    size = slo.timeslices.seconds
+    out: dict[tuple[str, str, str], Pair] = {}
+    for pair in alert_pairs:
+        long, short = (duration(max(seconds(w), size)) for w in (pair.long, pair.short))
+        key = (pair.severity, long, short)
+        if key not in out or pair.factor < out[key].factor:
+            out[key] = replace(pair, long=long, short=short)
+    return tuple(out.values())
 
 
 def policy_pairs(conditions: Sequence[Condition]) -> tuple[Pair, ...]:
@@ -265,6 +297,8 @@ def policy_pairs(conditions: Sequence[Condition]) -> tuple[Pair, ...]:
                 "minutes, hours, days or weeks (such as 1h: 1h and 5m), not months or years"
             )
         after = c.alert_after
+        if after is not None and re.fullmatch(r"0[smhdwMQY]", after):
+            after = None  # at once, as without it
         if after is not None and _openslo_seconds(after) is None:
             raise refuse(f"alertAfter {after!r}: a duration in seconds to weeks, such as 5m")
         pair = Pair(
@@ -307,23 +341,18 @@ def error_ratio(slo: Slo, window: str) -> str:
     outage from the start still alerts. Each query stands on lines of its own, so that a
     PromQL comment (``# ...``) at its end cannot swallow what follows; its lines are indented,
     unless it holds a raw string (`...`), whose text indenting would change."""
-    queries = [q for q in (slo.total, slo.good, slo.bad) if q is not None]
-    step = "" if any("`" in q for q in queries) else "  "
+    step = promql.indent_step(slo.total, slo.good, slo.bad)
+    by = f"sum by ({', '.join(slo.group_by)}) " if slo.group_by else "sum"
 
     def summed(query: str) -> str:
-        by = f" by ({', '.join(slo.group_by)}) " if slo.group_by else ""
-        return f"sum{by}(\n{_indent(query.replace(_PLACEHOLDER, window).strip(), step)}\n)"
+        return promql.enclosed(by, query.replace(_PLACEHOLDER, window), step)
 
     total = summed(slo.total)
     if slo.bad is not None:
         return f"{summed(slo.bad)}\n/\n{total}"
     fallback = f"{summed(slo.good or '')}\nor\n{total} * 0"
-    bad = f"{total}\n-\n(\n{_indent(fallback, step)}\n)"
-    return f"(\n{_indent(bad, step)}\n)\n/\n{total}"
-
-
-def _indent(text: str, step: str) -> str:
-    return "\n".join(step + line if line else line for line in text.split("\n"))
+    bad = promql.enclosed(f"{total}\n-\n", fallback, step)
+    return f"{promql.enclosed('', bad, step)}\n/\n{total}"
 
 
 def _alert(
@@ -338,7 +367,6 @@ def _alert(
         "and\n"
         f"{record_name(pair.short)}{{{selector}}} {pair.op} {threshold}"
     )
-    units = "events" if slo.timeslices is None else "slices"
     hours = Decimal(WEEK_HOURS) / pair.factor
     lasts = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
     annotations = {
@@ -346,10 +374,10 @@ def _alert(
             f"{project} {slo.name}: the error budget burns {_number(pair.factor)} times too fast"
         ),
         "description": (
-            f"Over the last {pair.long} and the last {pair.short}, more than "
-            f"{_percent(pair.factor * slo.budget)} of {units} were bad: {_number(pair.factor)} "
-            f"times the error budget of {_percent(slo.budget)} of SLO {slo.name} (objective "
-            f"{_number(slo.objective)} %). At this rate the week's error budget lasts {lasts}."
+            f"Over the last {pair.long} and the last {pair.short}, {_burned(slo, pair)}: "
+            f"{_number(pair.factor)} times the error budget of {_percent(slo.budget)} of SLO "
+            f"{slo.name} (objective {_number(slo.objective)} %). At this rate the week's error "
+            f"budget lasts {lasts}.{_slice_note(slo, pair)}"
         ),
     }
     if definition.runbook:
@@ -368,8 +396,40 @@ def _alert(
     }
 
 
+def _burned(slo: Slo, pair: Pair) -> str:
+    """What the alert's expression says, in words: of events, of slices, or of the slices'
+    ratios (RatioTimeslices averages them: no slice is good or bad)."""
+    share = _percent(pair.factor * slo.budget)
+    more = "more than" if pair.op == ">" else "at least"
+    if slo.timeslices is None:
+        return f"{more} {share} of events were bad"
+    if slo.timeslices.method == "RatioTimeslices":
+        return f"the slices' good ratios averaged {more} {share} below 100 %"
+    return f"{more} {share} of slices were bad"
+
+
+def _slice_note(slo: Slo, pair: Pair) -> str:
+    if slo.timeslices is None:
+        return ""
+    from checks.slo.timeslices import duration
+
+    size = duration(slo.timeslices.seconds)
+    if seconds(pair.short) > slo.timeslices.seconds:
+        return f" (Windows are at least one {size} slice.)"
+    return (
+        f" The short window is one {size} slice (no window is shorter than the SLO's slice): "
+        "the alert clears once a slice without the burn has passed."
+    )
+
+
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def _short(value: Decimal) -> str:
+    """A number as a message shows it: as written, or in six digits when it is long."""
+    text = _number(value)
+    return text if len(text) <= 16 else format(value, ".6g")
 
 
 def _percent(fraction: Decimal) -> str:

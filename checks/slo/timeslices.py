@@ -4,8 +4,10 @@ A window (the week, a day, a budget window) is cut into slices of ``timeSliceWin
 on the window's start (a slice divides a day, so days and weeks hold whole slices). A slice's
 value is the SLO's indicator over the slice, evaluated at the slice's end with ``{{window}}``
 the slice: a ratio's good (or total less bad) over total, a raw ratio as written (1 - it for
-``rawType: failure``), or a thresholdMetric's value. A slice whose value is not a number (no
-events: 0/0; no series) has no data and is counted neither good nor bad.
+``rawType: failure``), either clamped to [0, 1], or a thresholdMetric's value. A slice whose
+value is not a number (no events: 0/0; no series) is counted neither good nor bad; a slice in
+which the SLI's series answer (0/0 included) is covered, and a window with fewer than
+checks.slo.compute.COVERAGE of its slices covered has no verdict (NO_DATA).
 
 - Timeslices: good is the slices whose value passes (a ratio at least ``timeSliceTarget``; a
   threshold metric ``op`` its ``value``), total the slices with data; SLI = good/total.
@@ -13,7 +15,8 @@ events: 0/0; no series) has no data and is counted neither good nor bad.
   their average.
 
 Both are one subquery per count, at ``time=`` the window's end: ``sum_over_time`` (good) and
-``count_over_time`` (total) of ``(<slice value>)[<window - 1s>:<slice>]``. Subquery steps are
+``count_over_time`` (total) of ``(<slice value>)[<window - 1s>:<slice>]``, and
+``count_over_time`` of ``(<answers>)[...]`` (covered). Subquery steps are
 aligned on multiples of the step since 1970, so a window that starts on a slice boundary gets
 its slices' ends: start + slice, ..., end. The range is one second short of the window so that
 the window's start (the previous slice's end) is left out on Prometheus 2 (closed ranges) and
@@ -25,12 +28,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from checks.errors import OpsError
+from checks.slo import promql
 from checks.slo.model import Slo, Timeslices
 
 WINDOW = "{{window}}"
 DAY_SECONDS = 86400
+LOOKBACK = 300  # Prometheus's default lookback: a sample stands for this long, then is stale
 MIN_SECONDS = 60  # a week of 1m slices is 10,080 points a series; seconds would be 604,800
 OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 WORDS = {"lt": "below", "lte": "at most", "gt": "above", "gte": "at least"}
@@ -63,23 +69,32 @@ def slice_seconds(value: object) -> tuple[int | None, str | None]:
 
 
 def slice_value(slo: Slo) -> str:
-    """PromQL of a slice's value (per group with group_by), NaN and no data left out."""
-    sliced = _sliced(slo)
-    step = duration(sliced.seconds)
-
-    def query(text: str) -> str:
-        return text.replace(WINDOW, step).strip()
-
+    """PromQL of a slice's value (per group with group_by), NaN and no data left out. Each of
+    the user's queries stands on lines of its own (checks.slo.promql.enclosed)."""
+    sliced, step = _sliced(slo), promql.indent_step(slo.total, slo.good, slo.bad)
     if sliced.metric == "ratio":
-        by = f" by ({', '.join(slo.group_by)})" if slo.group_by else ""
-        total = f"sum{by} ({query(slo.total)})"
-        part = query(slo.good or slo.bad or "")
-        share = f"(sum{by} ({part}) or {total} * 0) / {total}"
-        value = share if slo.good is not None else f"1 - {share}"
+        total = _summed(slo, slo.total, step)
+        part = _summed(slo, slo.good or slo.bad or "", step)
+        either = promql.enclosed("", f"{part}\nor\n{total} * 0", step)
+        value = f"{either}\n/\n{total}"
+        value = value if slo.good is not None else f"1 - {promql.enclosed('', value, step)}"
     else:
-        value = f"({query(slo.total)})"
-        value = f"1 - {value}" if sliced.failure else value
-    return f"({value}) >= -Inf"  # drops NaN: a slice without events (0/0) has no data
+        value = _over_slice(slo, slo.total)
+        value = f"1 - {promql.enclosed('', value, step)}" if sliced.failure else value
+    if sliced.metric != "threshold":  # a ratio is 0 to 1: a slice above 1 (a raw ratio,
+        # counters that do not match) would make up for a bad one in an average
+        value = f"clamp(\n{promql.indent(value, step)},\n{step}0,\n{step}1\n)"
+    return f"{promql.enclosed('', value, step)} >= -Inf"  # drops NaN: 0/0 has no data
+
+
+def _summed(slo: Slo, query: str, step: str) -> str:
+    """One of a ratio's queries over the slice, summed (by the SLO's group_by labels)."""
+    by = f"sum by ({', '.join(slo.group_by)}) " if slo.group_by else "sum "
+    return promql.enclosed(by, _over_slice(slo, query), step)
+
+
+def _over_slice(slo: Slo, query: str) -> str:
+    return query.replace(WINDOW, duration(_sliced(slo).seconds))
 
 
 def slice_good(slo: Slo) -> str:
@@ -92,14 +107,52 @@ def slice_good(slo: Slo) -> str:
     return f"({value}) {OPS[sliced.op]} bool {_number(sliced.threshold or Decimal(1))}"
 
 
-def queries(slo: Slo, length: dt.timedelta) -> tuple[str, str]:
-    """The good and total queries of a window of ``length`` ending at the query's time."""
+class Queries(NamedTuple):
+    """A window's subqueries: its good slices (or the sum of their ratios), its slices with
+    data, and its slices in which the SLI's series answered (``covered``)."""
+
+    good: str
+    total: str
+    covered: str
+
+
+def queries(slo: Slo, length: dt.timedelta) -> Queries:
+    """The queries of a window of ``length`` ending at the query's time."""
     sliced = _sliced(slo)
     seconds = int(length.total_seconds())
     if seconds % sliced.seconds:  # budget.windows and weeks hold whole days: never
         raise ValueError(f"a window of {seconds} s does not hold whole slices")
-    indicator = f"({slice_good(slo)})[{seconds - 1}s:{sliced.seconds}s]"
-    return f"sum_over_time({indicator})", f"count_over_time({indicator})"
+    span = f"[{seconds - 1}s:{sliced.seconds}s]"
+    indicator = f"({slice_good(slo)}){span}"
+    return Queries(
+        f"sum_over_time({indicator})",
+        f"count_over_time({indicator})",
+        f"count_over_time(({answers(slo)}){span})",
+    )
+
+
+def answers(slo: Slo) -> str:
+    """PromQL that answers (per group) in every slice in which the SLI's series exist: a
+    ratio's total summed, even with no events (0), or a threshold metric's or raw ratio's
+    query, even NaN. A slice in which it does not answer has no data."""
+    step = promql.indent_step(slo.total, slo.good, slo.bad)
+    if _sliced(slo).metric == "ratio":
+        return _summed(slo, slo.total, step)
+    return promql.enclosed("", _over_slice(slo, slo.total), step)
+
+
+def slices(slo: Slo, length: dt.timedelta) -> int:
+    """How many slices a window of ``length`` holds."""
+    return int(length.total_seconds()) // _sliced(slo).seconds
+
+
+def shown(slo: Slo) -> str:
+    """The SLO's queries as messages name them: ops's subqueries are built from them."""
+    from checks import secrets
+
+    queries = [q for q in (slo.good, slo.bad, slo.total) if q is not None]
+    quoted = " over ".join(repr(secrets.excerpt(q, 160)) for q in queries)
+    return f"the query of the {duration(_sliced(slo).seconds)} slices of {quoted}"
 
 
 def describe(slo: Slo) -> str:
@@ -116,7 +169,7 @@ def describe(slo: Slo) -> str:
     if sliced.metric == "threshold":
         rule = f"its value is {WORDS[sliced.op]} {_number(sliced.threshold or Decimal(0))}"
     else:
-        rule = f"its {ratio} is at least {_number(sliced.threshold or Decimal(1))}"
+        rule = f"its {ratio} is {WORDS[sliced.op]} {_number(sliced.threshold or Decimal(1))}"
     return (
         f"Timeslices: good {step} slices over the {step} slices with data, a slice good when {rule}"
     )

@@ -28,6 +28,7 @@ from checks.slo.groups import Measured
 from checks.slo.model import Slo, prometheus_duration
 
 QUERIES = 2  # per SLO and window: total, and good or bad
+SLICE_QUERIES = 3  # per time-slice SLO and window: good, total and covered slices
 POOL = 8  # concurrent queries, each thread with its own keep-alive connection
 # An SLO query sums to a series, or one per group: its answer is a few kilobytes. 2 MiB each,
 # eight at a time and parsed, stays well under 100 MB however large a hostile server's answers are.
@@ -88,8 +89,9 @@ class PrometheusSource:
 
         pairs = [(slo, window) for slo in slos for window in windows]
         inflight = progress.Inflight()
+        asked = sum(SLICE_QUERIES if slo.timeslices else QUERIES for slo, _ in pairs)
         with (
-            progress.bar(QUERIES * len(pairs), "Prometheus queries") as shown,
+            progress.bar(asked, "Prometheus queries") as shown,
             ThreadPoolExecutor(max_workers=POOL) as pool,
         ):
             futures = [pool.submit(self.counts, slo, *window, inflight) for slo, window in pairs]
@@ -114,8 +116,22 @@ class PrometheusSource:
     ) -> Measured:
         """The SLO's counts in the window, per group with group_by (checks.slo.groups): QUERIES
         queries (``inflight`` tells which runs)."""
-        window = prometheus_duration(end - start)
         inflight = inflight or progress.Inflight()
+        try:
+            return self._counts(slo, start, end, inflight)
+        except OpsError as e:  # at the SLO's file and line, when it has them (OpenSLO)
+            if e.path is not None or slo.origin is None:
+                raise
+            raise OpsError(
+                f"SLO {slo.name!r}: {e.message}",
+                path=slo.origin[0],
+                line=slo.origin[1],
+            ) from None
+
+    def _counts(
+        self, slo: Slo, start: dt.datetime, end: dt.datetime, inflight: progress.Inflight
+    ) -> Measured:
+        window = prometheus_duration(end - start)
         label = waiting_label(slo, start, end)
         if slo.timeslices is not None:
             return self._slices(slo, start, end, inflight, label)
@@ -146,41 +162,50 @@ class PrometheusSource:
         inflight: progress.Inflight,
         label: str,
     ) -> Measured:
-        """Good and total slices in the window (Timeslices; RatioTimeslices: the sum of the
-        slices' ratios, rounded to 3 places as the report shows it), per group with group_by."""
-        good_query, total_query = timeslices.queries(slo, end - start)
-        with inflight.waiting(label):
-            total = self.series(total_query, "", end)
-        with inflight.waiting(label):
-            good = self.series(good_query, "", end)
-        ratios = slo.timeslices is not None and slo.timeslices.method == "RatioTimeslices"
-
-        def kept(value: float | None) -> float | None:
-            return round(value, 3) if value is not None and ratios else value
-
+        """Good and total slices in the window (Timeslices; RatioTimeslices: the exact sum of
+        the slices' ratios) and the slices in which the SLI's series answered, per group with
+        group_by."""
+        asked = timeslices.queries(slo, end - start)
+        expected = timeslices.slices(slo, end - start)
+        shown = timeslices.shown(slo)  # what messages name: the user's queries, not ops's
+        answers = []
+        for query in asked:
+            with inflight.waiting(label):
+                answers.append(self.series(query, "", end, shown))
+        good, total, covered = answers
+        own = slo.total  # whose series (and labels) the slices' answers carry
         if not slo.group_by:
             return Counts(
-                kept(groups.single(slo, good_query, good)),
-                groups.single(slo, total_query, total),
+                groups.single(slo, own, good),
+                groups.single(slo, own, total),
+                int(groups.single(slo, own, covered) or 0),
+                expected,
             )
-        totals = groups.keyed(slo, total_query, total)
-        goods = groups.keyed(slo, good_query, good)
+        goods = groups.keyed(slo, own, good)
+        totals = groups.keyed(slo, own, total)
+        answered = groups.keyed(slo, own, covered)
         return {
-            group: Counts(kept(goods.get(group)), totals.get(group))
-            for group in sorted({*totals, *goods})
+            group: Counts(
+                goods.get(group), totals.get(group), int(answered.get(group) or 0), expected
+            )
+            for group in sorted({*totals, *goods, *answered})
         }
 
     def value(self, query: str, window: str, at: dt.datetime) -> float | None:
         """The value of the query's one series at ``at``, or None for no data."""
         return groups.single(None, query, self.series(query, window, at))
 
-    def series(self, query: str, window: str, at: dt.datetime) -> list[groups.Series]:
-        """The query's series at ``at`` (a scalar is one series without labels)."""
+    def series(
+        self, query: str, window: str, at: dt.datetime, shown: str | None = None
+    ) -> list[groups.Series]:
+        """The query's series at ``at`` (a scalar is one series without labels); messages
+        name the query as ``shown`` says, when ops built it from the user's."""
         promql = query.replace("{{window}}", window)
         target = f"{self.base}/api/v1/query?" + urlencode({"query": promql, "time": _unix(at)})
         got = self.client.request("GET", target, headers=self.headers)
         kind = got.headers.get("Content-Type", "")
-        return parse_answer(got.status, kind, got.body, f"{self.base}/api/v1/query", promql)
+        where = f"{self.base}/api/v1/query"
+        return parse_answer(got.status, kind, got.body, where, promql, shown)
 
     def close(self) -> None:
         """Close the connections the queries kept open."""
@@ -194,9 +219,11 @@ def waiting_label(slo: Slo, start: dt.datetime, end: dt.datetime) -> str:
 
 
 def parse_answer(
-    status: int, kind: str, body: bytes, where: str, promql: str
+    status: int, kind: str, body: bytes, where: str, promql: str, shown: str | None = None
 ) -> list[groups.Series]:
-    """The series of an ``/api/v1/query`` answer; OpsError for anything but a clean one."""
+    """The series of an ``/api/v1/query`` answer; OpsError for anything but a clean one,
+    naming the query as ``shown`` (default: the query, quoted)."""
+    named = shown if shown is not None else f"the query {promql!r}"
     try:
         answer = jsonload.loads(body)
     except ValueError:
@@ -211,48 +238,48 @@ def parse_answer(
         kind_of = secrets.excerpt(str(answer.get("errorType", "error")), 40)
         problem = f"{kind_of}: {secrets.excerpt(str(answer.get('error', 'no details')))}"
         hint = " (check the credentials' environment variables)" if status in (401, 403) else ""
-        raise OpsError(f"Prometheus at {where} refused the query {promql!r}: {problem}{hint}")
+        raise OpsError(f"Prometheus at {where} refused {named}: {problem}{hint}")
     if status >= 400:
-        raise OpsError(f"Prometheus at {where} answered HTTP {status} to {promql!r}")
-    return _series(answer.get("data"), promql, where)
+        raise OpsError(f"Prometheus at {where} answered HTTP {status} to {named}")
+    return _series(answer.get("data"), named, where)
 
 
-def _series(data: Any, promql: str, where: str) -> list[groups.Series]:
+def _series(data: Any, named: str, where: str) -> list[groups.Series]:
     if not isinstance(data, dict):
-        raise OpsError(f"Prometheus at {where} answered {promql!r} without a data field")
+        raise OpsError(f"Prometheus at {where} answered {named} without a data field")
     kind, result = data.get("resultType"), data.get("result")
     if kind == "scalar":
-        return [groups.Series({}, _number(result, promql, where))]
+        return [groups.Series({}, _number(result, named, where))]
     if kind == "vector" and isinstance(result, list):
         return [
             groups.Series(
-                _labels(one.get("metric"), promql, where), _number(one.get("value"), promql, where)
+                _labels(one.get("metric"), named, where), _number(one.get("value"), named, where)
             )
             for one in result
             if isinstance(one, dict)
         ]
     raise OpsError(
-        f"Prometheus at {where} answered {promql!r} with a {kind} result; an SLO query must give "
+        f"Prometheus at {where} answered {named} with a {kind} result; an SLO query must give "
         "an instant vector or a scalar (use increase(...[{{window}}]), not a range selector)"
     )
 
 
-def _labels(metric: Any, promql: str, where: str) -> dict[str, str]:
+def _labels(metric: Any, named: str, where: str) -> dict[str, str]:
     if metric is None:
         return {}
     if isinstance(metric, dict) and all(isinstance(v, str) for v in metric.values()):
         return metric
     raise OpsError(
-        f"Prometheus at {where} answered {promql!r} with a series whose labels are not text"
+        f"Prometheus at {where} answered {named} with a series whose labels are not text"
     )
 
 
-def _number(sample: Any, promql: str, where: str) -> float:
+def _number(sample: Any, named: str, where: str) -> float:
     try:
         return float(sample[1])
     except (TypeError, ValueError, IndexError):
         raise OpsError(
-            f"Prometheus at {where} answered {promql!r} with a sample that is not a number"
+            f"Prometheus at {where} answered {named} with a sample that is not a number"
         ) from None
 
 
