@@ -332,6 +332,15 @@ def test_openslo_time_windows(tmp_path: Path, window: str, expected: TimeWindow)
     assert slo.time_window == expected
 
 
+@pytest.mark.parametrize("zone", ["Etc/UCT", "Universal", "Etc/Zulu", "GMT0", "Etc/Greenwich"])
+def test_every_iana_name_of_utc_counts_the_calendar_month(tmp_path: Path, zone: str) -> None:
+    window = (
+        f"    - duration: 1M\n      isRolling: false\n      calendar:\n        timeZone: {zone}"
+    )
+    (slo,) = openslo.load(_openslo(tmp_path, window), "shop")
+    assert slo.time_window == TimeWindow(calendar="month")
+
+
 @pytest.mark.parametrize(
     ("window", "message"),
     [

@@ -268,7 +268,12 @@ def _project_names(root: Path, project: str) -> dict[str, str]:
     }
 
 
-_UTC_ZONES = ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z")
+# UTC under each of the IANA database's names for it (its calendar months are UTC's)
+_UTC_ZONES = frozenset(
+    f"{area}{name}"
+    for area in ("", "Etc/")
+    for name in ("UTC", "UCT", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Universal", "Zulu")
+) | {"Z"}
 _MONTH_START = re.compile(r"^[0-9]{4}-[0-9]{2}-01([ T]00:00(:00)?(\.0+)?(Z|[+-]00:?00)?)?$")
 
 
