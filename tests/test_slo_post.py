@@ -233,3 +233,30 @@ def test_a_site_address_that_is_not_one_is_refused_before_anything_is_posted(
     assert "hunter2" not in out + err
     assert github.slack == [] and not summary.exists()
     assert (repo / "ops/shop/slo/2026-W46.md").is_file()  # the report itself is written
+
+
+def test_the_summaries_show_the_budget_over_the_slos_time_window(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    config = repo / "ops/shop/project.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "    time_window: {rolling: 28d}\n", encoding="utf-8"
+    )
+    assert slo(repo, "--weeks", "2026-W43..2026-W46") == 0  # the window's weeks have data
+    capsys.readouterr()
+    assert slo(repo, "--week", "2026-W46", "--format", "json") == 0
+    [report] = json.loads(capsys.readouterr().out)["reports"]
+    window = report["budget_windows"]["availability"]
+    assert (window["window"], window["start"], window["end"]) == (
+        "the last 28 days",
+        "2026-10-19",
+        "2026-11-16",
+    )
+    assert window["status"] in ("PASS", "FAIL")
+    assert isinstance(window["error_budget_remaining"], float)
+    assert slo(repo, "--week", "2026-W46", "--format", "markdown") == 0
+    text = capsys.readouterr().out
+    assert "| SLO | Objective | SLI | Budget left | Window budget left | Status |" in text
+    assert f"{window['error_budget_remaining'] * 100:.2f} % of the last 28 days |" in text

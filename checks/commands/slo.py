@@ -124,6 +124,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[type-arg]
     if fmt == "json":
+        from checks.slo.post import budgets
+
         text = json_text(
             {
                 "reports": [
@@ -133,6 +135,7 @@ def _print(fmt: str, written: list, posted: list[str]) -> None:  # type: ignore[
                         "status": w.report.status,
                         "written": w.changed,
                         "slos": {e.slo.name: e.week.status for e in w.report.slos},
+                        "budget_windows": budgets(w),
                     }
                     for w in written
                 ],

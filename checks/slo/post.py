@@ -66,30 +66,58 @@ def site_page(project: str, environ: Mapping[str, str] = os.environ) -> str | No
 
 def summary_markdown(written: Written, site: str | None = None) -> str:
     report = written.report
+    windows = any(entry.budget is not None for entry in report.slos)
     lines = [
         marker(report.project, report.week.label),
         f"### {_ICON[report.status]} SLO status {report.project} {report.week.label}: "
         f"{report.status}",
         "",
-        "| SLO | Objective | SLI | Budget left | Status |",
-        "|---|---|---|---|---|",
+        "| SLO | Objective | SLI | Budget left | "
+        + ("Window budget left | " if windows else "")
+        + "Status |",
+        "|---|---|---|---|" + ("---|" if windows else "") + "---|",
     ]
     for entry in report.slos:
         f = entry.week
         sli = "n/a" if f.sli is None else f"{f.sli} %"
-        budget = (
-            "n/a" if f.error_budget_remaining is None else f"{f.error_budget_remaining * 100:.2f} %"
-        )
         name = entry.slo.name if f.status == "PASS" else named(entry, f.status)
+        window = ""
+        if windows:
+            budget = entry.budget
+            left = budget.figures.error_budget_remaining if budget is not None else None
+            window = "n/a | " if budget is None else f"{_percent(left)} of {budget.window.text} | "
         lines.append(
-            f"| {name} | {decimal_text(entry.slo.objective)} % | {sli} | {budget} | "
-            f"{_ICON[f.status]} {f.status} |"
+            f"| {name} | {decimal_text(entry.slo.objective)} % | {sli} | "
+            f"{_percent(f.error_budget_remaining)} | {window}{_ICON[f.status]} {f.status} |"
         )
     lines += ["", f"Report: `{written.rel}`"]
     if site is not None:
         lines += ["", f"Status site: [{report.project}]({site})"]
     lines.append("")
     return "\n".join(lines)
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share * 100:.2f} %"
+
+
+def budgets(written: Written) -> dict[str, dict[str, object]]:
+    """Each SLO's error budget over its time window (the SLOs that have one), for --format
+    json: the window, its bounds, the share of its budget left and the share this week burned."""
+    out: dict[str, dict[str, object]] = {}
+    for entry in written.report.slos:
+        budget = entry.budget
+        if budget is None:
+            continue
+        out[entry.slo.name] = {
+            "window": budget.window.text,
+            "start": budget.start.date().isoformat(),
+            "end": budget.end.date().isoformat(),
+            "status": budget.figures.status,
+            "error_budget_remaining": budget.figures.error_budget_remaining,
+            "week_burned": budget.week_burned,
+        }
+    return out
 
 
 def post_all(
