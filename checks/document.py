@@ -148,8 +148,8 @@ def decode(raw: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_front_matter(text: str) -> Document:
-    """Split ``---`` front matter from the body and parse it as a YAML mapping."""
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """The front matter's YAML, the body, and the line of the closing ``---``."""
     opening = _OPENING.match(text)
     if not opening:
         raise DocumentError(
@@ -162,10 +162,15 @@ def parse_front_matter(text: str) -> Document:
         raise DocumentError(
             1, "unterminated front matter: the '---' on line 1 has no closing '---' line"
         )
-    yaml_text = text[start : closing.start()]
     end_line = text.count("\n", 0, closing.start()) + 1
     body_start = text.find("\n", closing.start())
     body = "" if body_start < 0 else text[body_start + 1 :]
+    return text[start : closing.start()], body, end_line
+
+
+def parse_front_matter(text: str) -> Document:
+    """Split ``---`` front matter from the body and parse it as a YAML mapping."""
+    yaml_text, body, end_line = split_front_matter(text)
     data = yamlfast.load(yaml_text)
     if data is not None:
         return Document(data, body, end_line + 1, None, 2, yaml_text)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from checks.dates import Week, as_date, last_complete_week, weeks_before
 from checks.findings import Finding
 from checks.rules import facts
-from checks.rules.records import Records
+from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
 
 MET, NOT_MET = "met", "not-met"
@@ -33,6 +33,26 @@ def window(settings: Settings, as_of: dt.date) -> list[Week]:
     return weeks_before(last_complete_week(as_of), settings.steady_weeks)
 
 
+class SloWeek(NamedTuple):
+    """A week as the SLO criterion counts it (and ``ops site`` shows it)."""
+
+    record: Record | None  # its weekly report, if any
+    status: object  # the report's status, as written; None without a report
+    other: str | None  # why the report does not count: not measured against today's SLOs
+
+    @property
+    def counts(self) -> bool:
+        return self.status == "PASS" and not self.other
+
+
+def slo_week(record: Record | None, settings: Settings) -> SloWeek:
+    """The verdict on one week's report (None: there is none): PASS counts only when it was
+    measured against the SLOs the project defines now."""
+    if record is None:
+        return SloWeek(None, None, None)
+    return SloWeek(record, record.data.get("status"), facts.report_mismatch(record, settings))
+
+
 def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
     weeks = window(settings, as_of)
     reports = facts.slo_weeks(records)
@@ -43,10 +63,9 @@ def slo(records: Records, settings: Settings, as_of: dt.date) -> Criterion:
             met = False
             parts.append(f"{week.label} before the project started ({settings.since})")
             continue
-        record = reports.get(week)
-        status = record.data.get("status") if record else None
-        other = facts.report_mismatch(record, settings) if record else None
-        if status != "PASS" or other:
+        verdict = slo_week(reports.get(week), settings)
+        record, status, other = verdict
+        if not verdict.counts:
             met = False
         parts.append(
             f"{week.label} {status or 'missing'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class LazyDocument:
         self._raw = raw  # the bytes about to be written (ops new), instead of the file's
         self._doc: Document | None = None
         self._failed = False
+        self._body: str | None = None
 
     def line(self, path: list[str | int]) -> int:
         if self._doc is None and not self._failed:
@@ -34,6 +36,18 @@ class LazyDocument:
             except (DocumentError, OSError):  # changed since it was checked: no line to give
                 self._failed = True
         return 1 if self._doc is None else self._doc.line(path)
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the front matter, read from the file when first asked for
+        (without parsing the front matter again); "" when it cannot be read now."""
+        if self._body is None:
+            try:
+                raw = self._raw if self._raw is not None else document.read_file(self._path)[0]
+                self._body = document.split_front_matter(document.decode(raw))[1]
+            except (DocumentError, OSError):  # changed since it was checked
+                self._body = ""
+        return self._body
 
 
 @dataclass(frozen=True)
@@ -87,15 +101,27 @@ class Records:
         return f"ops/{self.project.slug}/{kinds.PROJECT_FILE}"
 
 
-def load(root: Path, project: Project, found: tree.Tree | None = None) -> Records:
+def load(
+    root: Path,
+    project: Project,
+    found: tree.Tree | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Records:
     """Every record of the project, as checks.tree enumerates them (``found``: a scan made
-    already), with the files that are problems: misplaced, or unreadable."""
+    already), with the files that are problems: misplaced, or unreadable. ``data``: the front
+    matter ops validate read (engine.check's keep_data), taken as the gate takes it instead of
+    parsing each file again; a file it has no mapping for is read here."""
     found = found or tree.scan_project(root, project.slug)
     prefix = f"ops/{project.slug}/"
     by_kind: dict[str, list[Record]] = {}
     problems = [p for p in found.problems if p.path.startswith(prefix)]
     for target in found.targets:
         if target.role != "document" or target.kind is None or target.project != project.slug:
+            continue
+        front = data.get(target.rel) if data is not None else None
+        if isinstance(front, dict):
+            lazy = LazyDocument(front, root / target.rel)
+            by_kind.setdefault(target.kind, []).append(Record(target.rel, lazy))
             continue
         try:
             doc = document.parse_front_matter(document.read_text(root / target.rel))

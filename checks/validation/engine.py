@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from checks import progress, tree
 from checks.errors import OpsError
@@ -37,6 +37,7 @@ class Result(NamedTuple):
     findings: list[Finding]
     checked: int
     judged: Mapping[str, list[Finding]] = MappingProxyType({})  # project -> the rules' findings
+    data: Mapping[str, Any] = MappingProxyType({})  # with keep_data: rel -> the file's data
 
 
 # --- what to check ----------------------------------------------------------------------------
@@ -161,6 +162,7 @@ def check(
     use_cache: bool = True,
     contents: Mapping[str, bytes] | None = None,
     judge: dt.date | None = None,
+    keep_data: bool = False,
 ) -> Result:
     """Every finding for the selection: its problems, the requested files' own findings, and
     the cross-document findings that fall on requested files. With ``judge``, each project of
@@ -180,21 +182,24 @@ def check(
             tuple(targets),
             frozenset(t.rel for t in targets if t.rel in requested),
             judge if group in selection.judge else None,
+            keep_data,
         )
         for group, targets in sorted(groups.items())
     ]
     out = list(selection.problems)
     judged: dict[str, list[Finding]] = {}
+    data: dict[str, Any] = {}
     with progress.bar(sum(len(job.targets) for job in work), "documents read") as shown:
         finished = jobs.run(root, work, use_cache=use_cache, contents=contents, shown=shown)
     for done in finished:
         out += done.findings
+        data.update(done.data or {})
         if done.judged is not None:
             judged[done.group] = done.judged
         elif done.unjudged is not None:
             judged[done.group] = [done.unjudged]
     out.extend(_openslo_findings(root, selection.openslo))
-    return Result(capped(out), len(requested) + len(selection.openslo), judged)
+    return Result(capped(out), len(requested) + len(selection.openslo), judged, data)
 
 
 def validate(

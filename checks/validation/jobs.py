@@ -46,6 +46,7 @@ class Job(NamedTuple):
     targets: tuple[Target, ...]  # every file of the group that is read
     requested: frozenset[str]  # the files whose findings are reported
     judge: dt.date | None = None  # the date to judge the project's operating rules on
+    keep: bool = False  # hand each file's data back (Done.data): ops site renders from it
 
 
 class Done(NamedTuple):
@@ -53,6 +54,7 @@ class Done(NamedTuple):
     findings: list[Finding]  # the requested files' own, and the cross-document ones on them
     judged: list[Finding] | None  # the operating rules' findings (None: not judged)
     unjudged: Finding | None  # why the project could not be judged (project.yaml)
+    data: Mapping[str, Any] | None = None  # with Job.keep: each file's data (None: unreadable)
 
 
 # --- one job ----------------------------------------------------------------------------------
@@ -130,9 +132,10 @@ def run_one(
             index["rules"] = memo["rules"]
     elif "rules" in memo:
         index["rules"] = memo["rules"]
+    kept = _data(job, state) if job.keep else None
     if not contents:
         _save(cache, state, index, memo)
-    return Done(job.group, findings, judged, unjudged)
+    return Done(job.group, findings, judged, unjudged, kept)
 
 
 def _from_cache(root: Path, target: Target, entry: Any) -> list[Any] | Work | Outcome:
