@@ -4,14 +4,20 @@ records, empty projects and the date judged. (tests/test_site_browser.py loads t
 from __future__ import annotations
 
 import datetime as dt
+import html
 import html.parser
 import json
+import math
+import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import browser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks import tree
 from checks.main import main
@@ -54,15 +60,10 @@ def test_the_verdicts_are_those_of_ops_exit_criteria(
          "--format", "json"]
     )  # fmt: skip
     expected = json.loads(capsys.readouterr().out)
-    errors, checked = build.validate(sample, ["checkout"])
+    found = tree.scan(sample)
+    assert build.repository(sample, found) == ()
     job = build.Job(
-        sample,
-        "checkout",
-        dt.date.fromisoformat(AS_OF),
-        build.pages_of(tree.scan(sample)),
-        tmp_path,
-        errors.get("checkout", ()),
-        checked["checkout"],
+        sample, "checkout", dt.date.fromisoformat(AS_OF), build.pages_of(found), tmp_path
     )
     made, _ = build.project(job)
     assert code == 1  # the sample is not in steady state as of AS_OF (2026-W47 has no report)
@@ -106,6 +107,44 @@ def test_the_streak_counts_the_weeks_the_criterion_counts(sample: Path, tmp_path
     assert "2 of 4 weeks" in (out / "checkout" / "index.html").read_text()
 
 
+NEW_SLO = """  - name: new-slo
+    objective: 99.0
+    description: added after the week's report was written
+    sli:
+      ratio:
+        bad: sum(increase(x[{{window}}]))
+        total: sum(increase(y[{{window}}]))
+"""
+
+
+def test_this_week_is_judged_as_the_slo_criterion_judges_it(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PASS report written before an SLO was added does not count (criteria.slo_week): the
+    site must not show it as a green PASS."""
+    assert main(["--root", str(sample), "slo", "--project", "checkout", "--as-of", AS_OF]) == 0
+    settings = sample / "ops" / "checkout" / "project.yaml"
+    text = settings.read_text()
+    settings.write_text(text.replace("\nslos:\n", "\nslos:\n" + NEW_SLO, 1))
+    capsys.readouterr()
+    main(["--root", str(sample), "exit-criteria", "--project", "checkout", "--as-of", AS_OF])
+    assert "2026-W47 PASS against other SLOs" in capsys.readouterr().out
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    row = re.search(
+        r"<tr><td><a href=\"checkout/index.html\">.*?</tr>", (out / "index.html").read_text()
+    )
+    assert row and "not counted</span>" in row[0] and "PASS" not in row[0]
+    page = (out / "checkout" / "index.html").read_text()
+    summary = re.search(r'<dl class="summary">.*?</dl>', page)
+    assert (
+        summary
+        and "not counted</span>" in summary[0]
+        and "it lacks &#x27;new-slo&#x27;" in summary[0]
+    )
+    assert "PASS</span>" not in summary[0]
+
+
 def test_as_of_moves_the_clocks(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert site(sample, out) == 0
@@ -138,6 +177,61 @@ def test_a_project_whose_settings_cannot_be_read_is_shown_so(
     page = (out / "checkout" / "index.html").read_text()
     assert "project.yaml" in page and "nothing else can be judged" in page
     assert "ops site: note: records of checkout fail ops validate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("make", "where"),
+    [
+        pytest.param(("Bad Name/project.yaml", "project: x\n"), "ops/Bad Name:1", id="bad-name"),
+        pytest.param(("notes.md", "# notes\n"), "ops/notes.md:1", id="a-loose-file"),
+        pytest.param(("a#b/project.yaml", "project: x\n"), "ops/a#b:1", id="a-hash"),
+    ],
+)
+def test_errors_outside_any_project_are_on_the_overview(
+    sample: Path, tmp_path: Path, make: tuple[str, str], where: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    path, text = make
+    (sample / "ops" / path).parent.mkdir(parents=True, exist_ok=True)
+    (sample / "ops" / path).write_text(text)
+    assert main(["--root", str(sample), "validate"]) == 1
+    said = capsys.readouterr().out
+    assert where in said
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    overview = (out / "index.html").read_text()
+    headline = re.search(r'<p class="headline">(.*?)</p>', overview)
+    assert headline and "The repository has 1 error outside any project" in headline[1]
+    section = re.search(r'<section class="repository".*?</section>', overview, re.DOTALL)
+    assert section and f"<code>{html.escape(where, quote=False)}</code>" in section[0]
+    assert "outside any project" in capsys.readouterr().err
+
+
+def test_a_project_that_cannot_be_judged_says_so_on_the_overview(
+    sample: Path, tmp_path: Path
+) -> None:
+    (sample / "ops" / "checkout" / "project.yaml").write_text("project: [unclosed\n")
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    overview = (out / "index.html").read_text()
+    assert "0 of 0 weeks" not in overview
+    assert "cannot be judged: project.yaml cannot be read" in overview
+
+
+def test_postmortems_due_are_styled_by_the_late_ones(sample: Path, tmp_path: Path) -> None:
+    """As of 2026-12-05, INC-2026-041's postmortem (due 2026-12-04) is late; a second incident
+    whose postmortem is not due yet is pending."""
+    incidents = sample / "ops" / "checkout" / "incidents"
+    source = next(incidents.glob("*INC-2026-041*"))
+    text = source.read_text().replace("INC-2026-041", "INC-2026-099")
+    text = re.sub(r"2026-11-2[0-9]", "2026-12-04", text)
+    (incidents / source.name.replace("041", "099").replace("11-2", "12-0")).write_text(text)
+    out = tmp_path / "site"
+    assert site(sample, out, "--as-of", "2026-12-05") == 0
+    overview = (out / "index.html").read_text()
+    assert "1 late of 2</span>" in overview
+    headline = re.search(r'<p class="headline">(.*?)</p>', overview)
+    assert headline and "Late action items, vulnerabilities or postmortems" in headline[1]
 
 
 # --- where it writes ---------------------------------------------------------------------------
@@ -225,6 +319,119 @@ def test_no_projects_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert not (tmp_path / "out").exists()
 
 
+# --- interrupted builds leave nothing behind ----------------------------------------------------
+
+SLOW_BUILD = """
+import os, sys, time
+from pathlib import Path
+from checks.site import build
+from checks.main import main
+
+build.PARALLEL_MIN = 0  # workers even for two projects
+real = build._run
+
+def slow(job):
+    made = real(job)
+    Path(sys.argv[1], str(os.getpid())).touch()  # a worker has written its pages
+    time.sleep(60)
+    build.write.files(job.out, {f"{job.slug}/late.html": "x"})
+    return made
+
+build._run = slow
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text()
+
+
+@pytest.mark.parametrize(
+    ("how", "code"),
+    [
+        pytest.param("ctrl-c", 130, id="ctrl-c"),  # SIGINT to the process group, as a terminal
+        pytest.param("sigterm", 130, id="sigterm"),  # to ops alone, as a cancelled CI job
+    ],
+)
+def test_an_interrupted_build_stops_its_workers_and_removes_its_folder(
+    tmp_path: Path, how: str, code: int
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "repo"
+    for slug in ("one", "two"):
+        browser.copy_sample(root, slug, slug.title())
+    out, started = tmp_path / "out", tmp_path / "started"
+    assert site(root, out / "site") == 0
+    before = files(out)
+    started.mkdir()
+    command = [sys.executable, "-c", SLOW_BUILD, str(started), "--root", str(root), "site",
+               "--as-of", AS_OF, "--out", str(out / "site"), "-q"]  # fmt: skip
+    child = subprocess.Popen(command, cwd=REPO, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in started.iterdir()]
+    assert len(workers) == 2 and sorted(p.name for p in out.iterdir())[0].startswith(".site.")
+    if how == "ctrl-c":
+        os.killpg(child.pid, signal.SIGINT)
+    else:
+        child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == code and b"ops: interrupted" in err, err
+    assert not [pid for pid in workers if _alive(pid)]
+    time.sleep(0.2)  # a worker still running would write now
+    assert sorted(p.name for p in out.iterdir()) == ["site"]
+    assert files(out) == before
+
+
+def test_a_killed_build_s_folder_is_removed_by_the_next(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    killed = out / ".site.k1ll3d_x.tmp"  # kill -9: nothing could remove it
+    (killed / "checkout").mkdir(parents=True)
+    (killed / write.MARKER).write_text(write.MARKER_TEXT)
+    (killed / "checkout" / "index.html").write_text("half")
+    theirs = {  # beside it, nothing else is touched
+        ".site.abcdefgh.tmp": False,  # our name, no marker
+        ".site.abc.tmp": True,  # a marker, not our name
+        ".sites.abcdefgh.tmp": True,
+        "site.abcdefgh.tmp": True,
+    }
+    for name, marked in theirs.items():
+        (out / name).mkdir()
+        (out / name / "gold").write_text("mine")
+        if marked:
+            (out / name / write.MARKER).write_text(write.MARKER_TEXT)
+    linked = out / ".site.linkedxx.tmp"
+    linked.mkdir()
+    (linked / write.MARKER).symlink_to(killed / write.MARKER)
+    assert site(sample, out / "site") == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([*theirs, linked.name, "site"])
+    assert all((out / name / "gold").read_text() == "mine" for name in theirs)
+
+
+def test_the_folder_of_a_running_build_is_not_removed(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    seen: list[list[Path]] = []
+
+    def build(folder: Path) -> None:  # a second build starts while this one runs
+        seen.append(write.remove_stale(target))
+        assert (folder / write.MARKER).is_file()
+        (folder / "index.html").write_text("x")
+
+    write.publish(target, "--out", build)
+    assert seen == [[]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 # --- the same input, the same bytes ------------------------------------------------------------
 
 
@@ -304,6 +511,193 @@ def test_huge_and_missing_numbers_draw_finite_charts() -> None:
     assert numbers and all(abs(v) < 10_000 for v in numbers)
     assert svg.count('<circle class="point"') == 3
     assert svg.count('class="fail-mark"') == 2
+
+
+# --- extreme numbers: every chart draws, every coordinate finite --------------------------------
+
+TINY_AXIS = '"SLI (%)" 0 --> 0.' + "0" * 322 + "5"  # 5e-324, the smallest float
+
+
+def coordinates(svg: str) -> list[str]:
+    return re.findall(r' (?:cx|cy|x|y|x1|x2|y1|y2|points|d)="([^"]*)"', svg)
+
+
+def test_a_mermaid_axis_of_the_smallest_float_draws(sample: Path, tmp_path: Path) -> None:
+    report = sample / "ops" / "checkout" / "slo" / "2026-W43.md"
+    text = report.read_text()
+    assert text.count('"SLI (%)" ') == 3
+    report.write_text(re.sub(r'"SLI \(%\)" [0-9.]+ --> [0-9.]+', TINY_AXIS, text, count=1))
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    page = (out / "checkout" / "slo" / "2026-W43.html").read_text()
+    assert page.count("<svg") == 3 and "language-mermaid" not in page
+    assert not [c for c in coordinates(page) if re.search("nan|inf", c)]
+
+
+def test_a_budget_of_1e_322_draws_finite_charts(sample: Path, tmp_path: Path) -> None:
+    for report in (sample / "ops" / "checkout" / "slo").glob("*.md"):
+        text = report.read_text()
+        report.write_text(
+            re.sub(r"error_budget_remaining: [-0-9.]+", "error_budget_remaining: 1.0e-322", text)
+        )
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    page = (out / "checkout" / "index.html").read_text()
+    assert page.count('<circle class="point"') == 2 * 3 * 7
+    found = coordinates(page)
+    assert found and not [c for c in found if re.search("nan|inf", c)]
+
+
+_EXTREME = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([5e-324, -5e-324, 1e-322, 1e-308, 1e308, -1e308, 0.0, -0.0, 99.9]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(_EXTREME, min_size=0, max_size=9),
+    reference=st.lists(_EXTREME, max_size=9),
+    failed=st.lists(st.booleans(), max_size=9),
+    low=_EXTREME,
+    high=_EXTREME,
+    count=st.integers(0, 9),
+)
+def test_any_numbers_draw_with_finite_coordinates(
+    values: list[float | None],
+    reference: list[float | None],
+    failed: list[bool],
+    low: float | None,
+    high: float | None,
+    count: int,
+) -> None:
+    from checks.site import charts
+
+    labels = tuple(f"W{i}" for i in range(count))
+    chart = charts.Chart(
+        "c", "t", "d", labels, tuple(values), tuple(reference), "o", tuple(failed), low, high
+    )
+    svg = charts.render(chart)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    for text in coordinates(svg):
+        for number in re.findall(r"[-+0-9.eEinfa]+", text):
+            assert math.isfinite(float(number)) and abs(float(number)) < 10_000, (number, svg)
+    drawn = sum(1 for v in values[:count] if v is not None and not math.isnan(v))
+    assert svg.count('<circle class="point"') == drawn
+
+
+# --- links, ids, gaps and nesting ---------------------------------------------------------------
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "a" and found.get("href"):
+            self.hrefs.append(str(found["href"]))
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+
+
+def parsed(path: Path) -> _Links:
+    links = _Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def test_a_hash_in_a_file_name_is_part_of_the_link(sample: Path, tmp_path: Path) -> None:
+    folder = sample / "ops" / "checkout"
+    old = folder / "postmortems" / "2026-10-27-INC-2026-037.md"
+    old.rename(old.with_name("2026-10-27-INC#2026-037.md"))
+    report = folder / "slo" / "2026-W43.md"
+    text = report.read_text().replace("INC-2026-037.md)", "INC%232026-037.md#root-cause)")
+    report.write_text(text)
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    assert (out / "checkout" / "postmortems" / "2026-10-27-INC#2026-037.html").is_file()
+    project = parsed(out / "checkout" / "index.html").hrefs
+    assert "postmortems/2026-10-27-INC%232026-037.html" in project
+    week = parsed(out / "checkout" / "slo" / "2026-W43.html").hrefs
+    assert "../postmortems/2026-10-27-INC%232026-037.html#root-cause" in week
+    for page in out.rglob("*.html"):  # every relative link leads to a file
+        for href in parsed(page).hrefs:
+            parts = urlsplit(href)
+            if not parts.scheme and parts.path:
+                assert (page.parent / unquote(parts.path)).is_file(), (page, href)
+
+
+def test_headings_never_take_a_chart_s_ids() -> None:
+    from checks.site import markdown_html
+
+    body = (
+        "## Chart 1 t\n\n## Chart 1\n\n```mermaid\n" + OPS_CHART + "```\n\n## Chart 2 d\n\n"
+        "```mermaid\n" + OPS_CHART + "```\n\n## Chart 1 d\n"
+    )
+    context = markdown_html.Context("ops/p/slo/2026-W43.md", "p/slo/2026-W43.html", {})
+    rendered = markdown_html.render(body, context)
+    links = _Links()
+    links.feed(rendered.html)
+    assert rendered.charts == 2
+    assert len(links.ids) == len(set(links.ids)) == 4 + 2 * 2  # a chart's title and desc
+    labelled = re.findall(r'aria-labelledby="([^"]*)"', rendered.html)
+    assert [len(set(v.split()) & set(links.ids)) for v in labelled] == [2, 2]
+    regions = re.findall(r'role="region" aria-label="([^"]*)"', rendered.html)
+    assert len(regions) == len(set(regions)) == 2
+
+
+def test_a_week_without_a_report_is_a_gap(sample: Path, tmp_path: Path) -> None:
+    (sample / "ops" / "checkout" / "slo" / "2026-W42.md").unlink()
+    out = tmp_path / "site"
+    assert site(sample, out) == 0
+    page = (out / "checkout" / "index.html").read_text()
+    sli = re.search(r'<svg class="chart"[^>]*aria-labelledby="slo-0-sli-t.*?</svg>', page)
+    assert sli is not None
+    chart = sli[0]
+    assert chart.count('<circle class="point"') == 6  # W40, W41, W43..W46
+    assert chart.count('<polyline class="series"') == 2  # broken at W42
+    assert ">2026-W42</text>" in chart  # the week still has its place on the axis
+    assert "no report in 1 week (2026-W42)" in chart
+    assert "1 week FAIL (2026-W43)" in chart and "1 weeks" not in page
+    figures = re.search(r"<caption>availability, newest first</caption>.*?</table>", page)
+    assert figures and re.search(r"<td>2026-W42</td><td>.*?no report</span>", figures[0])
+
+
+def _depth(markup: str) -> int:
+    deepest = depth = 0
+    for match in re.finditer(r"<(/?)(ul|ol|blockquote)\b", markup):
+        depth += -1 if match[1] else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("".join(f"{'  ' * i}- item {i}\n" for i in range(700)), id="lists-700"),
+        pytest.param("> " * 20_000 + "deep\n", id="quotes-20000"),
+        pytest.param("".join(f"{'  ' * i}- > q{i}\n" for i in range(300)), id="mixed"),
+    ],
+)
+def test_pathological_nesting_is_capped(body: str) -> None:
+    import time
+
+    from checks.site import markdown_html
+
+    context = markdown_html.Context("ops/p/postmortems/x.md", "p/postmortems/x.html", {})
+    started = time.monotonic()
+    rendered = markdown_html.render(body, context)
+    assert time.monotonic() - started < 10
+    assert _depth(rendered.html) == markdown_html.MAX_DEPTH
+    assert rendered.html.count("<ul") == rendered.html.count("</ul>")
+    assert rendered.html.count("<li>") == rendered.html.count("</li>")
+    assert ("item 699" in rendered.html) or ("deep" in rendered.html) or ("q299" in rendered.html)
+    items = re.findall(r"<(ul|ol)>\n((?:(?!</?(?:ul|ol)>).)*)", rendered.html, re.DOTALL)
+    assert all(part.lstrip().startswith("<li>") or not part.strip() for _, part in items)
 
 
 # --- the charts and the Mermaid blocks ops slo writes ------------------------------------------

@@ -178,3 +178,99 @@ def test_screenshots_are_kept(
     context.close()
     assert shot.stat().st_size > 10_000
     assert re.fullmatch(r"[a-z-]+\.png", shot.name)
+
+
+# --- a hostile repository: extreme numbers, bidi controls, pathological nesting ---------------
+
+RLO = "\u202e"
+TINY_AXIS = '"SLI (%)" 0 --> 0.' + "0" * 322 + "5"  # 5e-324
+
+
+@pytest.fixture(scope="module")
+def odd_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("odd")
+    folder = browser.copy_sample(root, "extreme", "Extreme")
+    browser.copy_sample(root, "plain", "Plain")
+    for report in (folder / "slo").glob("*.md"):
+        text = re.sub(r"error_budget_remaining: [-0-9.]+", "error_budget_remaining: 1.0e-322",
+                      report.read_text())  # fmt: skip
+        report.write_text(re.sub(r'"SLI \(%\)" [0-9.]+ --> [0-9.]+', TINY_AXIS, text, count=1))
+    incident = folder / "incidents" / "INC-2026-037.md"
+    incident.write_text(
+        incident.read_text().replace("title: Orders", f"title: {RLO}gnorw yrevE Orders", 1)
+    )
+    postmortem = folder / "postmortems" / "2026-10-27-INC-2026-037.md"
+    deep = "".join(f"{'  ' * i}- item {i}\n" for i in range(700)) + "\n" + "> " * 20_000 + "q\n"
+    postmortem.write_text(postmortem.read_text() + f"\n## Deep\n\n{deep}\n{RLO}tail\n")
+    return browser.build_site(root, tmp_path_factory.mktemp("odd-out") / "_site")
+
+
+def test_extreme_numbers_draw_without_a_console_error(odd_site: Path, chromium: Any) -> None:
+    context = chromium.new_context()
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"{page.url}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+    for path in ("extreme/index.html", "extreme/slo/2026-W43.html"):
+        page.goto((odd_site / path).as_uri())
+        assert page.locator("svg.chart").count() in (3, 6), path
+    context.close()
+    assert problems == []
+
+
+def test_bidi_controls_in_records_are_isolated(odd_site: Path, chromium: Any) -> None:
+    """Every element holding record text with U+202E is isolated, so that the override ends
+    with it (the rest of the sentence keeps its order)."""
+    context = chromium.new_context()
+    page = context.new_page()
+    checked = 0
+    for path in ("extreme/index.html", "extreme/postmortems/2026-10-27-INC-2026-037.html"):
+        page.goto((odd_site / path).as_uri())
+        holders: list[list[str]] = page.evaluate(
+            """rlo => {
+                const out = [];
+                const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                    if (!n.data.includes(rlo)) continue;
+                    const el = n.parentElement;
+                    out.push([el.tagName, getComputedStyle(el).unicodeBidi]);
+                }
+                return out;
+            }""",
+            RLO,
+        )
+        assert holders, path
+        assert [h for h in holders if h[0] != "BDI" and h[1] != "isolate"] == [], path
+        checked += len(holders)
+    context.close()
+    assert checked >= 2
+
+
+def test_pathological_nesting_is_flattened(odd_site: Path, chromium: Any) -> None:
+    import time
+
+    context = chromium.new_context(bypass_csp=True)
+    page = context.new_page()
+    started = time.monotonic()
+    page.goto((odd_site / "extreme/postmortems/2026-10-27-INC-2026-037.html").as_uri())
+    page.screenshot(path=str(browser.artifacts() / "deep-nesting.png"), full_page=True)
+    assert time.monotonic() - started < 15
+    depth = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('li, blockquote')].map(e => {"
+        " let d = 0; for (let p = e; p; p = p.parentElement) if (/^(UL|OL|BLOCKQUOTE)$/"
+        ".test(p.tagName)) d++; return d; }))"
+    )
+    assert depth <= 32
+    serious = [v["id"] for v in browser.axe(page) if v["impact"] in ("serious", "critical")]
+    context.close()
+    assert serious == []
+
+
+@pytest.mark.parametrize("kind", list(PAGE_TYPES))
+def test_every_landmark_is_named_once(site: Path, chromium: Any, kind: str) -> None:
+    context = chromium.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto((site / PAGE_TYPES[kind]).as_uri())
+    violations = [v["id"] for v in browser.axe(page)]
+    context.close()
+    assert "landmark-unique" not in violations

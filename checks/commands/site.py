@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from checks.dates import add_as_of
 from checks.errors import EXIT_OK, OpsError
@@ -45,11 +49,17 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else root / DEFAULT_OUT
     option = f"--out {args.out}" if args.out else f"the default --out ({out})"
     target = write.check_target(out, root, option)
-    with progress.bar(None, "projects built") as shown:
-        models = write.publish(
+    with progress.bar(None, "projects built") as shown, _terminate_as_interrupt():
+        built = write.publish(
             target, option, lambda folder: build.build(root, as_of, folder, shown.update)
         )
-    invalid = [m.slug for m in models if m.problems]
+    if built.repository:
+        print(
+            f"ops site: note: {len(built.repository)} ops validate error(s) outside any "
+            "project; the overview lists them (run ops validate)",
+            file=sys.stderr,
+        )
+    invalid = [m.slug for m in built.models if m.problems]
     if invalid:
         print(
             f"ops site: note: records of {', '.join(invalid)} fail ops validate; their pages "
@@ -58,3 +68,22 @@ def run(args: argparse.Namespace) -> int:
         )
     print(target / "index.html")  # absolute: the file to open
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, ``kill``) stops the build as Ctrl-C does: the workers
+    stopped, the half-built folder removed, the previous site left as it was."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals are not ours to take
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from checks import tree
 from checks.errors import OpsError
@@ -16,6 +16,9 @@ from checks.findings import Finding, sort_key
 from checks.rules.records import Records
 from checks.site import documents, model, overview, project_page, write
 from checks.site.model import ProjectModel
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PARALLEL_MIN = 400  # records: below this, starting processes costs more than it saves
 
@@ -26,8 +29,6 @@ class Job(NamedTuple):
     as_of: dt.date
     pages: Mapping[str, str]  # every record with a page: repository path -> site path
     out: Path  # the folder being built
-    errors: tuple[Finding, ...] = ()  # ops validate's errors in the project
-    checked: int = 0  # the files ops validate checked in it
     found: tree.Tree | None = None  # the project's part of the scan (None: scan it again)
 
 
@@ -42,20 +43,23 @@ def pages_of(found: tree.Tree) -> dict[str, str]:
 
 
 def project(job: Job) -> tuple[ProjectModel, dict[str, str]]:
-    """One project's model and pages (site path -> HTML), as exit-criteria judges it."""
+    """One project's model and pages (site path -> HTML), as exit-criteria judges it: its
+    records checked as ``ops exit-criteria`` checks them, then read from what that read."""
     from checks import project as projects
     from checks.rules import records, settings
+    from checks.validation import engine
 
-    errors = job.errors
+    checked = engine.check(job.root, engine.projects(job.root, [job.slug]), keep_data=True)
+    errors = sorted(f for f in checked.findings if f.severity == "error")
     try:
         loaded = projects.load(job.root, job.slug)
     except OpsError as e:
         unread = model.unreadable(job.slug, job.as_of, errors, str(e))
         files = {project_page.path(job.slug): project_page.render(unread)}
         return unread, files | _stubs(job, (job.slug, job.slug), files, {})
-    found = records.load(job.root, loaded, job.found)
+    found = records.load(job.root, loaded, job.found, checked.data)
     config = settings.load(job.root, loaded)
-    made = model.project_model(found, config, job.as_of, errors, job.checked)
+    made = model.project_model(found, config, job.as_of, errors, checked.checked)
     files = {project_page.path(job.slug): project_page.render(made)}
     files.update(_documents(found, made, job))
     problems = {p.path: p.render() for p in found.problems}
@@ -106,9 +110,15 @@ def _run(job: Job) -> ProjectModel:
 
 
 def _worker_setup() -> None:
+    import signal
+
     from checks import progress
 
     progress.configure(quiet=True)  # the parent shows the projects built
+    # Ctrl-C reaches the whole process group: the parent alone decides (it stops the workers
+    # and then removes their folder); its SIGTERM handler, inherited, is not theirs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def run(
@@ -140,30 +150,49 @@ def run(
                 models.append(future.result())
                 tick()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool)  # before the caller removes the folder they write into
             raise
     return sorted(models, key=lambda m: m.slug)
 
 
-def validate(
-    root: Path, slugs: Sequence[str]
-) -> tuple[dict[str, tuple[Finding, ...]], dict[str, int]]:
-    """ops validate's errors and the number of files checked, per project: what ``ops
-    exit-criteria`` checks of one project (its records and OpenSLO files), for all at once."""
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """No worker left running: the queued jobs cancelled, the running ones ended, waited for."""
+    workers = list(pool._processes.values())  # no public way to end them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join()
+    pool.shutdown(wait=True)
+
+
+def repository(root: Path, found: tree.Tree) -> tuple[Finding, ...]:
+    """What ``ops validate`` (and so ``ops gate``) finds in no project: the scan's problems
+    outside the project folders (ops/notes.md, ops/Bad Name) and the templates' errors. Fail
+    closed: together with each project's own (:func:`project`), nothing it finds is dropped."""
     from checks.validation import engine
 
-    selection = engine.projects(root, slugs)
-    result = engine.check(root, selection)
-    errors: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        parts = finding.path.split("/")
-        if finding.severity == "error" and len(parts) > 2 and parts[0] == "ops":
-            errors.setdefault(parts[1], []).append(finding)
-    checked: dict[str, int] = {}
-    for rel in [t.rel for t in selection.requested] + list(selection.openslo):
-        slug = rel.split("/")[1]
-        checked[slug] = checked.get(slug, 0) + 1
-    return {k: tuple(sorted(v, key=sort_key)) for k, v in errors.items()}, checked
+    slugs = set(found.projects)
+    whole = engine.everything(root, found)
+    outside = engine.Selection(
+        [t for t in whole.requested if _project_of(t.rel, slugs) is None],
+        [],
+        [p for p in whole.problems if _project_of(p.path, slugs) is None],
+        (),
+    )
+    findings = engine.check(root, outside).findings
+    return tuple(
+        sorted(
+            (f for f in findings if f.severity == "error" and _project_of(f.path, slugs) is None),
+            key=sort_key,
+        )
+    )
+
+
+def _project_of(path: str, slugs: set[str]) -> str | None:
+    """The project a path of the repository is in (``ops/<slug>/...``), or None."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "ops" and parts[1] in slugs else None
 
 
 def _by_project(found: tree.Tree) -> dict[str, tree.Tree]:
@@ -173,18 +202,25 @@ def _by_project(found: tree.Tree) -> dict[str, tree.Tree]:
         if target.project is not None:
             targets.setdefault(target.project, []).append(target)
     problems: dict[str, list[Finding]] = {}
+    slugs = set(found.projects)
     for problem in found.problems:
-        parts = problem.path.split("/")
-        if len(parts) > 2 and parts[0] == "ops":
-            problems.setdefault(parts[1], []).append(problem)
+        slug = _project_of(problem.path, slugs)
+        if slug is not None:  # the others are the repository's (validate)
+            problems.setdefault(slug, []).append(problem)
     return {
         slug: tree.Tree(targets.get(slug, []), [], problems.get(slug, []), [slug])
         for slug in found.projects
     }
 
 
-def build(root: Path, as_of: dt.date, out: Path, tick: Callable[[], None]) -> list[ProjectModel]:
-    """The whole site into the empty folder ``out``; the projects' models."""
+class Built(NamedTuple):
+    models: list[ProjectModel]  # by slug
+    repository: tuple[Finding, ...]  # ops validate's errors in no project
+
+
+def build(root: Path, as_of: dt.date, out: Path, tick: Callable[[], None]) -> Built:
+    """The whole site into the empty folder ``out``; the projects' models and the
+    repository's own errors."""
     found = tree.scan(root)
     if not found.projects:
         raise OpsError(f"no projects: no ops/<project>/ folder under {root}")
@@ -193,23 +229,11 @@ def build(root: Path, as_of: dt.date, out: Path, tick: Callable[[], None]) -> li
     for target in found.targets:
         if target.project is not None:
             sizes[target.project] = sizes.get(target.project, 0) + 1
-    slugs = sorted(found.projects)
-    errors, checked = validate(root, slugs)
+    outside = repository(root, found)
     parts = _by_project(found)
-    jobs = [
-        Job(
-            root,
-            slug,
-            as_of,
-            pages,
-            out,
-            errors.get(slug, ()),
-            checked.get(slug, 0),
-            parts.get(slug),
-        )
-        for slug in slugs
-    ]
+    jobs = [Job(root, slug, as_of, pages, out, parts.get(slug)) for slug in sorted(found.projects)]
     models = run(jobs, sizes, tick)
-    write.files(out, {overview.PATH: overview.render(models, as_of)})
+    listed = tuple(model.Problem.of(f) for f in outside)
+    write.files(out, {overview.PATH: overview.render(models, as_of, listed)})
     write.assets(out)
-    return models
+    return Built(models, outside)

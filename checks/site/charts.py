@@ -21,10 +21,13 @@ PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 LABEL_WIDTH = 72  # px an x label needs
 LABEL_GAP = 34  # px between two FAIL labels, else only the cross
 LIMIT = 1e6  # values are drawn within +-LIMIT (the table shows them as they are)
+MIN_SPAN = 0.01  # the narrowest axis drawn: a tick label shows 4 decimals (number_text)
+EDGE = 4 * WIDTH  # no coordinate written lies further than this from the chart
 
 
 XFn = Callable[[int], float]
 YFn = Callable[[float], float]
+YText = Callable[[float], str]
 
 
 class Chart(NamedTuple):
@@ -41,9 +44,11 @@ class Chart(NamedTuple):
 
 
 def bounds(values: Sequence[float]) -> tuple[float, float, float]:
-    """A round axis range around ``values`` and its tick step (at most 5 steps)."""
-    lo, hi = (min(values), max(values)) if values else (0.0, 100.0)
-    span = hi - lo if hi > lo else max(abs(hi) * 0.01, 0.01)
+    """A round axis range around ``values`` and its tick step (at most 5 steps). Total: any
+    values (none, NaN, infinite, subnormal) give a finite range at least MIN_SPAN wide."""
+    known = [_clamp(v) for v in values if not math.isnan(v)]
+    lo, hi = (min(known), max(known)) if known else (0.0, 100.0)
+    span = max(hi - lo, MIN_SPAN) if hi > lo else max(abs(hi) * 0.01, MIN_SPAN)
     raw = span / 5
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -66,13 +71,40 @@ def _clamp(value: float) -> float:
     return max(-LIMIT, min(LIMIT, value))
 
 
+def _value(value: float | None) -> float | None:
+    """NaN is no value (a value off the axis is drawn at its edge)."""
+    return None if value is None or math.isnan(value) else value
+
+
+def _fit(values: Sequence[float | None], count: int) -> tuple[float | None, ...]:
+    return tuple(_value(v) for v in values[:count]) + (None,) * (count - len(values))
+
+
+def drawable(chart: Chart) -> Chart:
+    """``chart`` with one value, reference and mark per label (NaN: no value), and an axis
+    range that can be drawn, or none."""
+    count = len(chart.labels)
+    low, high = (None if v is None else _clamp(v) for v in (_value(chart.low), _value(chart.high)))
+    if low is None or high is None or not high - low >= MIN_SPAN:
+        low = high = None  # from the data instead
+    return chart._replace(
+        values=_fit(chart.values, count),
+        reference=_fit(chart.reference, count) if chart.reference else (),
+        failed=tuple(chart.failed[:count]),
+        low=low,
+        high=high,
+    )
+
+
 def render(chart: Chart) -> str:
-    """The chart as an ``<svg>`` element."""
-    known = [_clamp(v) for v in (*chart.values, *chart.reference) if v is not None]
-    low, high, step = bounds(known)
-    if chart.low is not None and chart.high is not None and chart.high > chart.low:
-        low, high = _clamp(chart.low), _clamp(chart.high)
+    """The chart as an ``<svg>`` element. Total: any chart draws, with every coordinate
+    finite (a hostile record must never stop the site)."""
+    chart = drawable(chart)
+    if chart.low is not None and chart.high is not None:
+        low, high = chart.low, chart.high
         step = bounds([low, high])[2]
+    else:
+        low, high, step = bounds([v for v in (*chart.values, *chart.reference) if v is not None])
     count = len(chart.labels)
 
     step_x = 0.0 if count < 2 else PLOT_W / (count - 1)
@@ -86,30 +118,44 @@ def render(chart: Chart) -> str:
     def y(v: float) -> float:  # a value off the axis is drawn at its edge
         return bottom - ((low if v < low else high if v > high else v) - low) * scale
 
+    # Each coordinate formatted once: a chart repeats its x for each line, and the objective
+    # repeats one y for every point.
+    xs = [_n(x(i)) for i in range(count)]
+    memo: dict[float, str] = {}
+
+    def yn(v: float) -> str:
+        text = memo.get(v)
+        if text is None:
+            text = memo[v] = _n(y(v))
+        return text
+
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart.ident}-t {chart.ident}-d" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart.ident}-t">{esc(chart.title)}</title>',
         f'<desc id="{chart.ident}-d">{esc(chart.desc)}</desc>',
         *_grid(low, high, step, y),
-        *_x_labels(chart.labels, x),
+        *_x_labels(chart.labels, xs),
     ]
     if chart.reference:
-        parts += _line(chart.reference, x, y, "objective")
+        parts += _line(chart.reference, xs, yn, "objective")
         last = next((v for v in reversed(chart.reference) if v is not None), None)
         if last is not None and chart.reference_label:
             parts.append(
                 f'<text class="objective-label" x="{LEFT + PLOT_W}" y="{_n(y(last) - 5)}" '
                 f'text-anchor="end">{esc(chart.reference_label)}</text>'
             )
-    parts += _line(chart.values, x, y, "series")
-    parts += _points(chart, x, y)
+    parts += _line(chart.values, xs, yn, "series")
+    parts += _points(chart, xs, yn)
     parts += _fails(chart, x, y)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _n(value: float) -> str:
+    """A coordinate: finite whatever happened upstream (a browser rejects NaN and infinity)."""
+    if not -EDGE <= value <= EDGE:  # NaN too
+        value = 0.0 if math.isnan(value) else math.copysign(EDGE, value)
     return f"{value:.1f}"
 
 
@@ -146,7 +192,7 @@ def label_indices(count: int) -> list[int]:
     return [*shown, count - 1]
 
 
-def _x_labels(labels: Sequence[str], x: XFn) -> list[str]:
+def _x_labels(labels: Sequence[str], xs: Sequence[str]) -> list[str]:
     count = len(labels)
     shown = label_indices(count)
     if not shown:
@@ -159,20 +205,20 @@ def _x_labels(labels: Sequence[str], x: XFn) -> list[str]:
         elif count > 1 and i == count - 1:
             anchor = "end"
         out.append(
-            f'<text x="{_n(x(i))}" y="{HEIGHT - 12}" text-anchor="{anchor}">{esc(labels[i])}</text>'
+            f'<text x="{xs[i]}" y="{HEIGHT - 12}" text-anchor="{anchor}">{esc(labels[i])}</text>'
         )
     out.append("</g>")
     return out
 
 
-def _line(values: Sequence[float | None], x: XFn, y: YFn, cls: str) -> list[str]:
-    """A polyline per run of known values."""
+def _line(values: Sequence[float | None], xs: Sequence[str], yn: YText, cls: str) -> list[str]:
+    """A polyline per run of known values (a gap, None, breaks the line)."""
     runs: list[list[str]] = [[]]
     for i, v in enumerate(values):
         if v is None:
             runs.append([])
         else:
-            runs[-1].append(f"{_n(x(i))},{_n(y(v))}")
+            runs[-1].append(f"{xs[i]},{yn(v)}")
     return [
         f'<polyline class="{cls}" points="{" ".join(run)}" fill="none"/>'
         for run in runs
@@ -180,16 +226,16 @@ def _line(values: Sequence[float | None], x: XFn, y: YFn, cls: str) -> list[str]
     ]
 
 
-def _points(chart: Chart, x: XFn, y: YFn) -> list[str]:
+def _points(chart: Chart, xs: Sequence[str], yn: YText) -> list[str]:
     out = ['<g class="points">']
+    failed = chart.failed
     for i, v in enumerate(chart.values):
         if v is None:
             continue
-        failed = i < len(chart.failed) and chart.failed[i]
-        label = f"{chart.labels[i]}: {number_text(v)}" + (" (FAIL)" if failed else "")
+        mark = " (FAIL)" if i < len(failed) and failed[i] else ""
+        label = esc(f"{chart.labels[i]}: {number_text(v)}{mark}")
         out.append(
-            f'<circle class="point" cx="{_n(x(i))}" cy="{_n(y(v))}" r="3">'
-            f"<title>{esc(label)}</title></circle>"
+            f'<circle class="point" cx="{xs[i]}" cy="{yn(v)}" r="3"><title>{label}</title></circle>'
         )
     out.append("</g>")
     return out

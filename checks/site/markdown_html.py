@@ -143,26 +143,38 @@ class _Writer:
         self.context, self.shift = context, shift
         self.ids: set[str] = set(RESERVED_IDS)
         self.charts = self.tables = 0
+        self.regions: set[str] = set()  # the names of the page's scrolling regions
+        self.depth = 0  # lists and quotes open
         self.out: list[str] = []
         self.closing: list[str] = []  # what each open Start ends with
         self.align: list[str] = []  # the open table's columns
+        self.cells: list[tuple[str, str]] = []  # the open row's cells: opening, closing
+        self.plain = ("<td>", "</td>")  # a cell beyond the columns
         self.cell = 0
-        self.in_head = False
 
     def write(self, events: Iterator[Any]) -> str:
         out, closing = self.out, self.closing
-        for event in events:  # the commonest first: text, table cells, ends
+        for event in events:  # the commonest first: table cells, text, ends
             if type(event) is str:
                 out.append(_LONE.get(event, ""))
+                continue
+            start = event.get("Start")
+            if start == "TableCell":  # a report's tables: most of its events
+                cells, at = self.cells, self.cell
+                self.cell = at + 1
+                opening, end = cells[at] if at < len(cells) else self.plain
+                out.append(opening)
+                closing.append(end)
                 continue
             text = event.get("Text")
             if text is not None:
                 out.append(esc(text))
             elif "End" in event:
-                out.append(closing.pop() if closing else "")
-            elif event.get("Start") == "TableCell":
-                self._cell()
-            elif "Start" in event:
+                end = closing.pop() if closing else ""
+                if end in _DEPTH_ENDS:
+                    self.depth -= 1
+                out.append(end)
+            elif start is not None:
                 self._open(events, *_start(event))
             else:
                 self._leaf(event)
@@ -180,6 +192,8 @@ class _Writer:
             self.out.append(esc(next(iter(event.values()), "")))
 
     def _open(self, events: Iterator[Any], tag: str, detail: Any) -> None:
+        if tag in _NESTING and self._flat(tag):
+            return
         if tag in _SIMPLE:
             name = _SIMPLE[tag]
             self._push(f"<{name}>", f"</{name}>\n" if name in _BLOCKS else f"</{name}>")
@@ -201,6 +215,21 @@ class _Writer:
             self._table(tag, detail)
         else:  # anything else keeps its content, without an element of its own
             self._push("", "")
+
+    def _flat(self, tag: str) -> bool:
+        """Past MAX_DEPTH lists and quotes, their content goes on without their elements
+        (pathological nesting that no reader can follow, and a browser slows to a crawl on):
+        whether this one is left out. An item is when its list is."""
+        if tag == "Item":
+            if self.depth <= MAX_DEPTH:
+                return False
+            self._push("<br>\n", _FLAT_ITEM)  # each item on its own line, as text
+            return True
+        self.depth += 1
+        if self.depth <= MAX_DEPTH:
+            return False
+        self._push("", _FLAT)
+        return True
 
     def _push(self, opening: str, closing: str) -> None:
         self.out.append(opening)
@@ -237,13 +266,32 @@ class _Writer:
         parsed = mermaid.parse(text) if language == "mermaid" else None
         if parsed is not None:
             self.charts += 1
-            ident = unique_id(self.ids, f"chart-{self.charts}")
+            ident = self._chart_ident()
             svg = charts.render(mermaid.chart(parsed, ident))
-            wrap = scroller("chart-wrap", parsed.title)
+            wrap = scroller("chart-wrap", self._region(parsed.title))
             self.out.append(f'<figure class="chart-box">{wrap}{svg}</div></figure>\n')
             return
         cls = f' class="language-{esc(language)}"' if language else ""
         self.out.append(f"<pre><code{cls}>{esc(text)}</code></pre>\n")
+
+    def _chart_ident(self) -> str:
+        """The next chart's id, with the ids of its title and description (``-t``, ``-d``)
+        free too, and all three taken: no heading may get one."""
+        n = self.charts
+        while any(f"chart-{n}{end}" in self.ids for end in ("", "-t", "-d")):
+            n += 1
+        ident = f"chart-{n}"
+        self.ids.update((ident, f"{ident}-t", f"{ident}-d"))
+        return ident
+
+    def _region(self, label: str) -> str:
+        """A scrolling region's name, unique in the page (axe: landmark-unique)."""
+        name, n = label, 1
+        while name in self.regions:
+            n += 1
+            name = f"{label} ({n})"
+        self.regions.add(name)
+        return name
 
     def _html_block(self, events: Iterator[Any]) -> None:
         raw = "".join(
@@ -272,23 +320,29 @@ class _Writer:
             self.tables += 1
             self.align = [_ALIGN.get(str(a), "") for a in detail or ()]
             self._push(
-                scroller("table-wrap", f"Table {self.tables}") + "<table>\n",
+                scroller("table-wrap", self._region(f"Table {self.tables}")) + "<table>\n",
                 "</tbody></table></div>\n",
             )
-        elif tag == "TableHead":
-            self.in_head, self.cell = True, 0
-            self._push("<thead><tr>", "</tr></thead>\n<tbody>\n")
-        elif tag == "TableRow":
-            self.in_head, self.cell = False, 0
-            self._push("<tr>", "</tr>\n")
+        elif tag in ("TableHead", "TableRow"):
+            self._row("th" if tag == "TableHead" else "td")
+            if tag == "TableHead":
+                self._push("<thead><tr>", "</tr></thead>\n<tbody>\n")
+            else:
+                self._push("<tr>", "</tr>\n")
         else:
-            self._cell()
+            self._push(*self.plain)
 
-    def _cell(self) -> None:
-        name = "th" if self.in_head else "td"
-        align = self.align[self.cell] if self.cell < len(self.align) else ""
-        self.cell += 1
-        self._push(f'<{name} class="align-{align}">' if align else f"<{name}>", f"</{name}>")
+    def _row(self, name: str) -> None:
+        """The cells of the row that starts: ``name`` (th or td) aligned as their column."""
+        self.cell = 0
+        self.plain = (f"<{name}>", f"</{name}>")
+        self.cells = [
+            (f'<{name} class="align-{a}">' if a else f"<{name}>", f"</{name}>") for a in self.align
+        ]
 
 
+MAX_DEPTH = 32  # lists and quotes inside one another, drawn as such
+_NESTING = ("List", "BlockQuote", "Item")
+_FLAT, _FLAT_ITEM = "\n", " "  # what a left-out list or quote, and item, end with
+_DEPTH_ENDS = frozenset(("</ul>\n", "</ol>\n", "</blockquote>\n", _FLAT))
 _LONE = {"SoftBreak": "\n", "HardBreak": "<br>\n", "Rule": "<hr>\n"}

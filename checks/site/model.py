@@ -24,6 +24,7 @@ from checks.rules.records import Record, Records
 from checks.rules.settings import Settings
 
 MISSING = "missing"  # a week without its report
+NOT_COUNTED = "not counted"  # a report the SLO criterion rejects (criteria.slo_week)
 PAGES = {"slo-report": "slo", "postmortem": "postmortems"}  # kinds rendered as pages
 
 
@@ -66,8 +67,9 @@ class ReportRow(NamedTuple):
 
 class ThisWeek(NamedTuple):
     week: str
-    status: str  # the report's status, or MISSING
+    status: str  # the report's status, MISSING, or NOT_COUNTED
     page: str | None
+    note: str = ""  # why the SLO criterion does not count it
 
 
 class ActionRow(NamedTuple):
@@ -190,14 +192,14 @@ def project_model(
         owners=project.owners,
         as_of=as_of,
         readable=True,
-        this_week=this_week(records, as_of),
+        this_week=this_week(records, settings, as_of),
         streak=streak(records, settings, as_of),
         needed=settings.steady_weeks,
         criteria=verdict,
         problems=tuple(Problem.of(f) for f in errors),
         findings=tuple(Problem.of(f) for f in sorted(judged, key=sort_key)),
         slos=slo_series(records, settings),
-        reports=reports(records),
+        reports=reports(records, settings),
         incidents=incidents(records, settings, as_of),
         actions=actions(records, as_of, judged),
         vulns=vulnerabilities(records, settings, as_of),
@@ -216,14 +218,25 @@ def unreadable(slug: str, as_of: dt.date, problems: Sequence[Finding], why: str)
     )  # fmt: skip
 
 
-def this_week(records: Records, as_of: dt.date) -> ThisWeek:
-    """The last complete week's report (the one the weekly job wrote last)."""
+def week_status(verdict: criteria.SloWeek) -> str:
+    """A week's status as the SLO criterion judges it (never a PASS it does not count)."""
+    if verdict.record is None:
+        return MISSING
+    if verdict.other:
+        return NOT_COUNTED
+    return text(verdict.status) or MISSING
+
+
+def this_week(records: Records, settings: Settings, as_of: dt.date) -> ThisWeek:
+    """The last complete week's report (the one the weekly job wrote last), judged as the
+    SLO criterion judges it."""
     week = last_complete_week(as_of)
-    record = facts.slo_weeks(records).get(week)
-    if record is None:
+    verdict = criteria.slo_week(facts.slo_weeks(records).get(week), settings)
+    if verdict.record is None:
         return ThisWeek(week.label, MISSING, None)
-    status = text(record.data.get("status")) or MISSING
-    return ThisWeek(week.label, status, page_of(record.rel, "slo-report"))
+    note = f"measured against other SLOs: {verdict.other}" if verdict.other else ""
+    page = page_of(verdict.record.rel, "slo-report")
+    return ThisWeek(week.label, week_status(verdict), page, note)
 
 
 def streak(records: Records, settings: Settings, as_of: dt.date) -> int:
@@ -286,12 +299,14 @@ def slo_series(records: Records, settings: Settings) -> tuple[SloSeries, ...]:
     return tuple(out)
 
 
-def reports(records: Records) -> tuple[ReportRow, ...]:
+def reports(records: Records, settings: Settings) -> tuple[ReportRow, ...]:
+    """Every weekly report, oldest first, with its status as the SLO criterion judges it."""
     out = []
     for label, record in _by_week(records):
         page = page_of(record.rel, "slo-report")
         if page is not None:
-            out.append(ReportRow(label, text(record.data.get("status")) or MISSING, page))
+            status = week_status(criteria.slo_week(record, settings))
+            out.append(ReportRow(label, status, page))
     return tuple(out)
 
 

@@ -3,9 +3,12 @@ and security findings. Pure: a :class:`ProjectModel` in, HTML out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from checks.dates import week_from
 from checks.site import charts, sections
-from checks.site.html import badge, esc, instant, link, page, scroller, table, url_path
-from checks.site.model import IncidentRow, ProjectModel, SloSeries
+from checks.site.html import badge, bdi, esc, instant, link, page, scroller, table, url_path
+from checks.site.model import IncidentRow, ProjectModel, SloPoint, SloSeries
 
 FAIL = "FAIL"
 
@@ -61,7 +64,10 @@ def summary(model: ProjectModel, base: str) -> str:
     week = model.this_week
     report = link(sections.href(base, week.page), week.week)
     items = [
-        (f"This week ({report})", badge(week.status)),
+        (
+            f"This week ({report})",
+            badge(week.status) + (f"<br><small>{esc(week.note)}</small>" if week.note else ""),
+        ),
         ("Streak toward steady state", esc(sections.streak(model))),
         ("Steady state", badge("met" if model.steady else "not met")),
         ("Overdue action items", esc(len(model.overdue))),
@@ -118,18 +124,45 @@ def _fail_weeks(series: SloSeries) -> list[str]:
     return [p.week for p in series.points if p.status == FAIL]
 
 
+MAX_WEEKS = 1040  # weeks an axis spans at most (20 years); beyond, one place per report
+
+
+def week_axis(points: Sequence[SloPoint]) -> list[str]:
+    """Every ISO week from the first report to the last, so that a week without one shows
+    as a gap; the reports' own weeks when they are not all ISO weeks, or too far apart."""
+    labels = [p.week for p in points]
+    weeks = [week_from(label) for label in labels]
+    if not weeks or any(w is None for w in weeks):
+        return labels
+    first, last = min(w for w in weeks if w), max(w for w in weeks if w)
+    axis = [first]
+    while axis[-1] < last and len(axis) < MAX_WEEKS:
+        axis.append(axis[-1].next())
+    return [w.label for w in axis] if axis[-1] == last else labels
+
+
+def _listed(weeks: Sequence[str], most: int = 10) -> str:
+    return ", ".join(weeks[:most]) + (", ..." if len(weeks) > most else "")
+
+
 def slo(series: SloSeries, ident: str) -> str:
-    """One SLO: its weekly SLI and error budget as charts, and their figures as a table."""
+    """One SLO: its weekly SLI and error budget as charts (a point per ISO week that has a
+    report; a week without one is a gap), and their figures as a table."""
     points = series.points
     head = f'<h3 id="{ident}">{esc(series.name)}</h3>'
     if not points:
         return head + "<p>No weekly report measured it yet.</p>"
-    labels = tuple(p.week for p in points)
-    failed = tuple(p.status == FAIL for p in points)
+    labels = tuple(week_axis(points))
+    at = {p.week: p for p in points}
+    placed = [at.get(label) for label in labels]
+    missing = [label for label, p in zip(labels, placed, strict=True) if p is None]
+    failed = tuple(p is not None and p.status == FAIL for p in placed)
     fails = _fail_weeks(series)
-    span = f"{len(points)} weekly reports from {labels[0]} to {labels[-1]}"
+    span = f"{sections.plural(len(points), 'weekly report')} from {labels[0]} to {labels[-1]}"
+    if missing:
+        span += f"; no report in {sections.plural(len(missing), 'week')} ({_listed(missing)})"
     failing = (
-        f"{len(fails)} weeks FAIL ({', '.join(fails[:10])}{', ...' if len(fails) > 10 else ''})"
+        f"{sections.plural(len(fails), 'week')} FAIL ({_listed(fails)})"
         if fails
         else "no week FAIL"
     )
@@ -140,8 +173,8 @@ def slo(series: SloSeries, ident: str) -> str:
         f"{series.name}: SLI per week (%)",
         f"{span}; {target or 'no objective'}; {failing}. The figures are in the table below.",
         labels,
-        tuple(p.sli for p in points),
-        tuple(p.objective for p in points),
+        tuple(None if p is None else p.sli for p in placed),
+        tuple(None if p is None else p.objective for p in placed),
         target,
         failed,
     )
@@ -151,8 +184,8 @@ def slo(series: SloSeries, ident: str) -> str:
         f"{span}; below 0 the week's budget was overspent; {failing}. The figures are in the "
         "table below.",
         labels,
-        tuple(None if p.budget is None else p.budget * 100 for p in points),
-        tuple(0.0 for _ in points),
+        tuple(None if p is None or p.budget is None else p.budget * 100 for p in placed),
+        tuple(None if p is None else 0.0 for p in placed),
         "budget spent",
         failed,
     )
@@ -163,7 +196,7 @@ def slo(series: SloSeries, ident: str) -> str:
             _figure(sli, "SLI per week against the objective"),
             _figure(budget, "Error budget left per week"),
             "</div>",
-            _data(series, ident),
+            _data(series, ident, missing),
         ]
     )
 
@@ -186,21 +219,27 @@ def _number(value: float | None, scale: float = 1, unit: str = " %") -> str:
     return "n/a" if value is None else charts.number_text(value * scale) + unit
 
 
-def _data(series: SloSeries, ident: str) -> str:
+def _data(series: SloSeries, ident: str, missing: Sequence[str] = ()) -> str:
+    """The figures, newest first, with a row saying so for each week without a report."""
     rows = [
         (
-            link(url_path(p.page) if p.page else None, p.week),
-            badge(p.status or "missing"),
-            _number(p.sli),
-            _number(p.objective),
-            _number(p.budget, 100),
+            p.week,
+            (
+                link(url_path(p.page) if p.page else None, p.week),
+                badge(p.status or "missing"),
+                _number(p.sli),
+                _number(p.objective),
+                _number(p.budget, 100),
+            ),
         )
-        for p in reversed(series.points)
+        for p in series.points
     ]
+    rows += [(week, (esc(week), badge("missing", "no report"), "", "", "")) for week in missing]
     head = ("Week", "Status", "SLI", "Objective", "Budget left")
+    newest = [cells for _, cells in sorted(rows, key=lambda row: row[0], reverse=True)]
     return (
         f'<details class="data"><summary>The figures of {esc(series.name)}, week by week'
-        f"</summary>{table(f'{series.name}, newest first', head, rows)}</details>"
+        f"</summary>{table(f'{series.name}, newest first', head, newest)}</details>"
     )
 
 
@@ -228,8 +267,8 @@ def _incident(row: IncidentRow) -> str:
     else:
         pm = "no postmortem required"
     return (
-        f"<li>{when} <strong>{esc(row.ident)}</strong> ({esc(row.severity)}, "
-        f"{esc(row.status)}{resolved}): {esc(row.title)}. {pm}</li>"
+        f"<li>{when} <strong>{esc(row.ident)}</strong> ({bdi(row.severity)}, "
+        f"{bdi(row.status)}{resolved}): {bdi(row.title)}. {pm}</li>"
     )
 
 

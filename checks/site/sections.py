@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checks.rules.criteria import Criterion
-from checks.site.html import badge, esc, external, link, table, url_path
+from checks.site.html import badge, bdi, esc, external, link, table, url_path
 from checks.site.model import ActionRow, DueRow, Problem, ProjectModel, VulnRow
 
 CRITERIA = {  # a criterion's name as people read it
@@ -30,14 +30,16 @@ def plural(count: int, word: str) -> str:
 
 
 def streak(model: ProjectModel) -> str:
-    return f"{model.streak} of {model.needed} weeks"
+    if not model.readable:
+        return "cannot be judged: project.yaml cannot be read"
+    return f"{model.streak} of {plural(model.needed, 'week')}"
 
 
 def criteria_list(items: Sequence[Criterion]) -> str:
     """The criteria as a compact list (the overview)."""
     lines = "".join(
         f"<li>{badge('met' if c.met else 'not met')} <strong>{esc(CRITERIA.get(c.name, c.name))}"
-        f"</strong>: {esc(c.evidence)}</li>"
+        f"</strong>: {bdi(c.evidence)}</li>"
         for c in items
     )
     return f'<ul class="criteria-list">{lines}</ul>'
@@ -95,7 +97,7 @@ def due(rows: Sequence[DueRow], base: str) -> str:
         return "<p>No postmortem is due.</p>"
     items = "".join(
         f"<li>{badge('late' if r.late else 'pending')} <strong>{esc(r.incident)}</strong> "
-        f"({esc(r.severity)}), due {esc(r.due)}"
+        f"({bdi(r.severity)}), due {esc(r.due)}"
         + (f": {link(href(base, r.page), 'the draft')}" if r.page else ": not written yet")
         + "</li>"
         for r in rows
@@ -107,7 +109,7 @@ def problems(rows: Sequence[Problem]) -> str:
     """Findings as a list: ``path:line`` and the message, errors and warnings marked."""
     items = "".join(
         f"<li>{badge(p.severity)} <code>{esc(p.path)}:{p.line}</code> ({esc(p.rule)}): "
-        f"{esc(p.message)}</li>"
+        f"{bdi(p.message)}</li>"
         for p in rows
     )
     return f'<ul class="problems">{items}</ul>'

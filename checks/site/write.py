@@ -9,7 +9,9 @@ the repository's own folders (checks.outputs), the repository itself, or one of 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -71,15 +73,16 @@ def _replaceable(target: Path, option: str) -> None:
 
 
 def publish(target: Path, option: str, build: Callable[[Path], T]) -> T:
-    """``build(folder)`` into a new folder beside ``target``, then that folder swapped in."""
+    """``build(folder)`` into a new folder beside ``target``, then that folder swapped in.
+    The folders an earlier build left there (killed before it could remove them) go first."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        remove_stale(target)
+        folder, lock = _own_folder(target, ".tmp")
     except OSError as e:
         raise OpsError(f"{option}: cannot make a folder beside {target}: {e.strerror}") from None
     try:
         result = build(folder)
-        (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(folder, 0o755)
         _replaceable(target, option)  # again: something may have appeared meanwhile
         _swap(folder, target)
@@ -87,14 +90,61 @@ def publish(target: Path, option: str, build: Callable[[Path], T]) -> T:
         raise OpsError(f"{option}: cannot write the site: {e.strerror or e}") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # gone already when it was swapped in
+        os.close(lock)
     return result
+
+
+def _own_folder(target: Path, suffix: str) -> tuple[Path, int]:
+    """A new folder beside ``target`` (``.site.XXXXXXXX.tmp``) holding :data:`MARKER`, and the
+    marker's descriptor, locked for as long as it is open: the folder of a build that is
+    running. The lock ends with the process, however it ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
+    try:
+        lock = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(lock, MARKER_TEXT.encode())
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, lock
+
+
+def remove_stale(target: Path) -> list[Path]:
+    """Remove the folders that a build of ``target`` left beside it when it was killed: only
+    those named as :func:`_own_folder` names them, that hold :data:`MARKER` (a file, not a
+    link) and whose build is no longer running (its marker is not locked). Nothing else."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.(?:tmp|old)")
+    removed = []
+    for entry in os.scandir(target.parent):
+        if pattern.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+            path = Path(entry.path)
+            if _abandoned(path / MARKER):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def _abandoned(marker: Path) -> bool:
+    try:
+        fd = os.open(marker, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # none, a link, unreadable: not ours to remove
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # locked: its build is running
+    finally:
+        os.close(fd)
+    return True
 
 
 def _swap(folder: Path, target: Path) -> None:
     if not os.path.lexists(target):
         os.rename(folder, target)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    old, lock = _own_folder(target, ".old")
     try:
         os.rename(target, old / "site")
         try:
@@ -105,6 +155,7 @@ def _swap(folder: Path, target: Path) -> None:
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(old)
+        os.close(lock)
 
 
 def files(out: Path, pages: Mapping[str, str]) -> None:
