@@ -427,5 +427,24 @@ def test_a_display_name_becomes_a_slug_in_the_slo_name(shown: str, named: str) -
 def test_window_stands_only_as_a_range(query: str) -> None:
     from checks.slo import promql
 
-    with pytest.raises(promql.Unwritable, match=r"outside a range; it may stand only as"):
+    with pytest.raises(promql.Unwritable, match=r"outside a range.*it may stand only as"):
         promql.windowed(query, counter=False)
+
+
+def test_a_window_in_a_comment_does_not_make_a_rate_a_count() -> None:
+    """A per-second rate over the week's last 5 minutes was reported as the week's events: the
+    comment's [{{window}}] let the query through as written."""
+    from checks.slo import promql
+
+    query = 'sum(rate(req_total{code="200"}[5m]))\n# old: sum(increase(req_total[{{window}}]))'
+    with pytest.raises(promql.Unwritable, match=r"only in a comment or a label value"):
+        promql.windowed(query, counter=False)
+
+
+def test_code_blanks_comments_and_label_values_only() -> None:
+    from checks.slo import promql
+
+    query = 'sum(increase(x{a="{{window}}"}[{{window}}])) # {{window}}\n+ y'
+    blanked = promql.code(query)
+    assert len(blanked) == len(query) and blanked.count(promql.WINDOW) == 1
+    assert blanked.endswith("\n+ y") and "[{{window}}]" in blanked

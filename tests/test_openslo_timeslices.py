@@ -371,3 +371,19 @@ def test_a_ratio_slices_op_lt_is_refused(
         "ops/shop/openslo/slo.yaml:35: op lte: a slice of a ratio is good when its good ratio "
         "is at least (op: gte, the default) or above (op: gt) timeSliceTarget, never below it"
     ) in capsys.readouterr().out
+
+
+def test_a_window_in_a_comment_is_no_window_for_a_long_slice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A gauge judged by one sample an hour passed validate when the comment under it named
+    {{window}}: the placeholder counts only in the query's code."""
+    text = BARE.replace("timeSliceWindow: 5m", "timeSliceWindow: 1h").replace(
+        'lat_p99{service="a"}',
+        "|\n              lat_p99\n              # was: max(max_over_time(lat_p99[{{window}}]))",
+    )
+    repo = _repo(tmp_path, text)
+    assert main(["--root", str(repo), "validate", "--no-cache"]) == 1
+    assert "has no {{window}}, so each 1h slice would be judged by one sample" in (
+        capsys.readouterr().out
+    )

@@ -163,3 +163,25 @@ def test_an_unwritable_job_summary_is_a_clear_error(
     assert slo(repo, "--week", "2026-W46", "--post") == 2
     assert "cannot append to $GITHUB_STEP_SUMMARY" in capsys.readouterr().err
     assert (repo / "ops/shop/slo/2026-W46.md").is_file()
+
+
+def test_a_project_yaml_window_only_in_a_comment_is_an_error_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema's pattern finds {{window}} anywhere; in a comment it is no range, and the
+    query would count a per-second rate, not the week's events."""
+    from checks.main import main
+
+    (tmp_path / "ops/shop").mkdir(parents=True)
+    (tmp_path / "ops/shop/project.yaml").write_text(
+        "project: shop\nname: Shop\nowners: ['@sre']\ntimezone: UTC\nslos:\n"
+        "  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n"
+        "        bad: sum(increase(errors_total[{{window}}]))\n"
+        "        total: 'sum(rate(requests_total[5m])) # was [{{window}}]'\n",
+        encoding="utf-8",
+    )
+    assert main(["--root", str(tmp_path), "validate", "--no-cache"]) == 1
+    assert (
+        "ops/shop/project.yaml:11: $.slos[0].sli.ratio.total: {{window}} stands only in a "
+        "comment or a label value here"
+    ) in capsys.readouterr().out

@@ -262,7 +262,7 @@ def _sampled(
     """A threshold metric's (or raw ratio's) query without ``{{window}}`` is one sample at the
     slice's end, looked back for up to LOOKBACK: a longer slice would be judged by its last
     moment alone, and the rest of it would pass unseen."""
-    if promql.WINDOW in query:
+    if promql.WINDOW in promql.code(query):
         return []
     longest = max(timeslices.slice_seconds(o["timeSliceWindow"])[0] or 0 for o in objectives)
     if longest <= timeslices.LOOKBACK:

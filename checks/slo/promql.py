@@ -38,6 +38,11 @@ class Unwritable(ValueError):
 def windowed(query: str, counter: bool) -> Rewrite:
     """The query with ``{{window}}`` (as written), or rewritten; Unwritable otherwise."""
     if WINDOW in query:  # the placeholder, only where a range goes: [{{window}}]
+        if WINDOW not in code(query):  # a rate as the spec writes it, and a note about it?
+            raise Unwritable(
+                f"has {WINDOW} outside a range, only in a comment or a label value; it may "
+                f"stand only as [{WINDOW}] (or write no {WINDOW} and a rate over a short range)"
+            )
         return Rewrite(as_written(query), None)
     if len(query) > MAX_QUERY:
         raise Unwritable(f"is longer than {MAX_QUERY} characters")
@@ -74,6 +79,36 @@ def indent(text: str, step: str) -> str:
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 
 
+def _skipped(text: str, at: int) -> int:
+    """Where the string or ``#`` comment that starts at ``at`` ends (its closing quote, or
+    the end of its line); ``at`` when none starts there, -1 for a string never closed."""
+    char = text[at]
+    if char in "\"'`":
+        end = at + 1
+        while end < len(text) and text[end] != char:
+            end += 2 if text[end] == "\\" and char != "`" else 1
+        return end if end < len(text) else -1
+    if char == "#":
+        newline = text.find("\n", at)
+        return len(text) - 1 if newline < 0 else newline - 1
+    return at
+
+
+def code(text: str) -> str:
+    """The query with its strings' contents and its ``#`` comments blanked out (the same
+    length): where a ``{{window}}`` counts. One in a comment or a label value is no range."""
+    out, at = [], 0
+    while at < len(text):
+        end = _skipped(text, at)
+        if end == at:
+            out.append(text[at])
+        else:
+            end = len(text) - 1 if end < 0 else end
+            out.append(text[at] + " " * (end - at))
+        at = (end if end != at else at) + 1
+    return "".join(out)
+
+
 def unbalanced(text: str) -> str | None:
     """Why ``text`` cannot be one PromQL expression, from its brackets alone (strings and
     ``#`` comments skipped), or None: a cheap guard that a query ops built is whole."""
@@ -81,16 +116,11 @@ def unbalanced(text: str) -> str | None:
     at = 0
     while at < len(text):
         char = text[at]
-        if char in "\"'`":
-            end = at + 1
-            while end < len(text) and text[end] != char:
-                end += 2 if text[end] == "\\" and char != "`" else 1
-            if end >= len(text):
-                return f"a string opened with {char} is not closed"
+        end = _skipped(text, at)
+        if end < 0:
+            return f"a string opened with {char} is not closed"
+        if end != at:
             at = end
-        elif char == "#":
-            newline = text.find("\n", at)
-            at = len(text) if newline < 0 else newline
         elif char in "([{":
             stack.append(char)
         elif char in _CLOSE:

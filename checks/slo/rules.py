@@ -150,7 +150,7 @@ def check(definition: Definition, alert_pairs: Sequence[Pair]) -> None:
         if query is None or slo.timeslices is not None:  # a slice's queries: checks.slo.timeslices
             continue
         rest = query.replace(_PLACEHOLDER, "")
-        if _PLACEHOLDER not in query or "{{" in rest or "}}" in rest:
+        if _PLACEHOLDER not in promql.code(query) or "{{" in rest or "}}" in rest:
             raise OpsError(
                 f"SLO {slo.name!r}: its {part} query must hold {_PLACEHOLDER} (exactly so, no "
                 f"spaces) where the window goes, and no other {{{{...}}}}: {query!r}",

@@ -53,6 +53,8 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Data]:
     findings = schema_errors.check(schema, doc, rel)
     if target.role != "template":
         findings.extend(_place(target, doc))
+    if target.role == "project" and not findings:
+        findings.extend(_windows(rel, doc))
     if target.kind is not None:
         # The outline (every line's kind) costs most of a document's check: read once, only
         # for documents whose section contents are judged, or whose body must match its data.
@@ -75,6 +77,32 @@ def check(target: Target, raw: bytes) -> tuple[list[Finding], Data]:
                     for number, message in reports.check_body(doc.data, doc.body, outline)
                 )
     return findings, (None if target.role == "template" else doc.data)
+
+
+def _windows(rel: str, doc: Document) -> list[Finding]:
+    """A ratio query's ``{{window}}`` must be code: one in a comment or a label value (which
+    the schema's pattern lets through) is never a range, and the query would count nothing
+    like the window's events."""
+    from checks.slo import promql
+
+    out = []
+    for index, entry in enumerate(doc.data.get("slos") or []):
+        ratio = entry.get("sli", {}).get("ratio") if isinstance(entry, dict) else None
+        for part, query in (ratio or {}).items():
+            if isinstance(query, str) and promql.WINDOW not in promql.code(query):
+                path: list[str | int] = ["slos", index, "sli", "ratio", part]
+                out.append(
+                    Finding(
+                        rel,
+                        doc.line(path),
+                        json_path(path),
+                        f"{promql.WINDOW} stands only in a comment or a label value here; ops "
+                        "replaces it with the window where it is a range, such as "
+                        f"sum(increase(http_requests_total[{promql.WINDOW}]))",
+                        rule="schema",
+                    )
+                )
+    return out
 
 
 def _place(target: Target, doc: Document) -> list[Finding]:
