@@ -392,27 +392,70 @@ def test_an_interrupted_build_stops_its_workers_and_removes_its_folder(
     assert files(out) == before
 
 
+def test_a_build_killed_by_sigkill_takes_its_workers_and_the_next_removes_its_folder(
+    tmp_path: Path,
+) -> None:
+    """kill -9 cannot be handled: the workers end with it (they hold its folder's lock, and a
+    next build would never remove a folder whose lock lives on)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "repo"
+    for slug in ("one", "two"):
+        browser.copy_sample(root, slug, slug.title())
+    out, started = tmp_path / "out", tmp_path / "started"
+    assert site(root, out / "site") == 0
+    before = files(out)
+    started.mkdir()
+    command = [sys.executable, "-c", SLOW_BUILD, str(started), "--root", str(root), "site",
+               "--as-of", AS_OF, "--out", str(out / "site"), "-q"]  # fmt: skip
+    child = subprocess.Popen(command, cwd=REPO, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in started.iterdir()]
+    assert len(workers) == 2
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]
+    assert len(list(out.iterdir())) == 2  # the site, and the killed build's folder
+    assert files(out / "site") == {k[5:]: v for k, v in before.items() if k.startswith("site/")}
+    assert site(root, out / "site") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["site"]
+
+
 def test_a_killed_build_s_folder_is_removed_by_the_next(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     killed = out / ".site.k1ll3d_x.tmp"  # kill -9: nothing could remove it
     (killed / "checkout").mkdir(parents=True)
     (killed / write.MARKER).write_text(write.MARKER_TEXT)
+    (killed / write.BUILDING).write_text("ops site is building this folder (pid 1)\n")
     (killed / "checkout" / "index.html").write_text("half")
     theirs = {  # beside it, nothing else is touched
         ".site.abcdefgh.tmp": False,  # our name, no marker
         ".site.abc.tmp": True,  # a marker, not our name
         ".sites.abcdefgh.tmp": True,
         "site.abcdefgh.tmp": True,
+        ".site.20261124.old": None,  # a finished site copied under our name: no BUILDING
+        ".site.backup_1.tmp": None,
     }
     for name, marked in theirs.items():
         (out / name).mkdir()
         (out / name / "gold").write_text("mine")
+        (out / name / write.MARKER).write_text(write.MARKER_TEXT)
         if marked:
-            (out / name / write.MARKER).write_text(write.MARKER_TEXT)
+            (out / name / write.BUILDING).write_text("ops site is building this folder\n")
+        elif marked is False:
+            (out / name / write.MARKER).unlink()
     linked = out / ".site.linkedxx.tmp"
     linked.mkdir()
-    (linked / write.MARKER).symlink_to(killed / write.MARKER)
+    (linked / write.BUILDING).symlink_to(killed / write.BUILDING)
     assert site(sample, out / "site") == 0
     assert sorted(p.name for p in out.iterdir()) == sorted([*theirs, linked.name, "site"])
     assert all((out / name / "gold").read_text() == "mine" for name in theirs)
@@ -424,11 +467,15 @@ def test_the_folder_of_a_running_build_is_not_removed(tmp_path: Path) -> None:
 
     def build(folder: Path) -> None:  # a second build starts while this one runs
         seen.append(write.remove_stale(target))
-        assert (folder / write.MARKER).is_file()
+        assert (folder / write.MARKER).is_file() and (folder / write.BUILDING).is_file()
         (folder / "index.html").write_text("x")
 
     write.publish(target, "--out", build)
     assert seen == [[]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    # the site it swapped in is marked as ops's, and not as being built
+    assert sorted(p.name for p in target.iterdir()) == [write.MARKER, "index.html"]
+    write.publish(target, "--out", build)  # and its own next build replaces it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 

@@ -4,8 +4,10 @@ project's model, for the overview)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -109,16 +111,32 @@ def _run(job: Job) -> ProjectModel:
     return made
 
 
-def _worker_setup() -> None:
+def _worker_setup(parent: int) -> None:
     import signal
 
     from checks import progress
 
+    _die_with(parent)
     progress.configure(quiet=True)  # the parent shows the projects built
     # Ctrl-C reaches the whole process group: the parent alone decides (it stops the workers
     # and then removes their folder); its SIGTERM handler, inherited, is not theirs.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the build's process ends, even by SIGKILL (Linux): it holds the
+    build folder's lock, inherited, so a next build could never remove what it left."""
+    import signal
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before this worker could ask
+        os._exit(1)
 
 
 def run(
@@ -141,7 +159,10 @@ def run(
     prepare()  # schemas compiled once here; the forked workers inherit them
     ordered = sorted(jobs, key=lambda j: (-sizes.get(j.slug, 0), j.slug))
     with ProcessPoolExecutor(
-        processes, mp_context=get_context("fork"), initializer=_worker_setup
+        processes,
+        mp_context=get_context("fork"),
+        initializer=_worker_setup,
+        initargs=(os.getpid(),),
     ) as pool:
         futures = [pool.submit(_run, job) for job in ordered]
         try:

@@ -24,6 +24,9 @@ from checks.errors import OpsError
 
 MARKER = ".ops-site"
 MARKER_TEXT = "Made by ops site, which replaces this folder whole each time it runs.\n"
+# in a folder while a build writes it, locked by that build, and gone from the site it swaps in:
+# a folder that holds it unlocked is one a killed build left (a copy of a site never holds it)
+BUILDING = ".ops-site-building"
 ASSETS = ("style.css",)
 T = TypeVar("T")
 
@@ -84,6 +87,7 @@ def publish(target: Path, option: str, build: Callable[[Path], T]) -> T:
     try:
         result = build(folder)
         os.chmod(folder, 0o755)
+        os.unlink(folder / BUILDING)  # the lock stays with the descriptor until the end
         _replaceable(target, option)  # again: something may have appeared meanwhile
         _swap(folder, target)
     except OSError as e:
@@ -95,14 +99,16 @@ def publish(target: Path, option: str, build: Callable[[Path], T]) -> T:
 
 
 def _own_folder(target: Path, suffix: str) -> tuple[Path, int]:
-    """A new folder beside ``target`` (``.site.XXXXXXXX.tmp``) holding :data:`MARKER`, and the
-    marker's descriptor, locked for as long as it is open: the folder of a build that is
-    running. The lock ends with the process, however it ends."""
+    """A new folder beside ``target`` (``.site.XXXXXXXX.tmp``) holding :data:`MARKER` and
+    :data:`BUILDING`, and the latter's descriptor, locked for as long as it is open: the
+    folder of a build that is running. The lock ends with the process, however it ends."""
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
-        lock = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        lock = os.open(folder / BUILDING, flags, 0o644)
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(lock, MARKER_TEXT.encode())
+        os.write(lock, f"ops site is building this folder (pid {os.getpid()})\n".encode())
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -111,14 +117,15 @@ def _own_folder(target: Path, suffix: str) -> tuple[Path, int]:
 
 def remove_stale(target: Path) -> list[Path]:
     """Remove the folders that a build of ``target`` left beside it when it was killed: only
-    those named as :func:`_own_folder` names them, that hold :data:`MARKER` (a file, not a
-    link) and whose build is no longer running (its marker is not locked). Nothing else."""
+    those named as :func:`_own_folder` names them, that hold :data:`BUILDING` (a file, not a
+    link) and whose build is no longer running (it is not locked). Never a finished site, nor
+    a copy of one: they hold no BUILDING. Nothing else."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.(?:tmp|old)")
     removed = []
     for entry in os.scandir(target.parent):
         if pattern.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
             path = Path(entry.path)
-            if _abandoned(path / MARKER):
+            if _abandoned(path / BUILDING):
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     return removed
