@@ -451,6 +451,17 @@ def test_a_mostly_silent_exporter_is_no_data(
     ) in text
     assert "| latency % | n/a | n/a | n/a | n/a | n/a | n/a | n/a |" in text
     assert main(["--root", str(repo), "validate", "--no-cache"]) == 0
+    # the front matter keeps the slices, so a hand edit to PASS does not follow from it
+    from checks.validation import reports
+
+    data = _report(repo, "2026-W43").data
+    [index] = [i for i, e in enumerate(data["slos"]) if e["name"] == "latency"]
+    assert (data["slos"][index]["slices"], data["slos"][index]["covered"]) == (2016, 4)
+    data["slos"][index].update(
+        good=4, sli=100.0, error_budget_remaining=1.0, burn_rate=0.0, status="PASS"
+    )
+    found = dict(reports.check(data))
+    assert "'PASS' does not follow from good 4 and total 4" in found[("slos", index, "status")]
 
 
 def test_a_few_slices_without_data_are_shown_and_keep_the_verdict(shop: Path) -> None:

@@ -107,10 +107,19 @@ def _figures_front_matter(figures: Figures, indent: str) -> list[str]:
         f"{indent}sli: {_yaml_number(figures.sli)}",
         f"{indent}good: {_yaml_number(figures.good)}",
         f"{indent}total: {_yaml_number(figures.total)}",
+        *_slices_front_matter(figures, indent),
         f"{indent}error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
         f"{indent}burn_rate: {_yaml_number(figures.burn_rate)}",
         f"{indent}status: {figures.status}",
     ]
+
+
+def _slices_front_matter(figures: Figures, indent: str) -> list[str]:
+    """Time slices: the window's slices and those with data, from which ops validate checks
+    that a window covered too thinly is NO_DATA."""
+    if figures.slices is None:
+        return []
+    return [f"{indent}slices: {figures.slices}", f"{indent}covered: {figures.covered or 0}"]
 
 
 def _budget_front_matter(budget: Budget | None, indent: str) -> list[str]:
@@ -126,6 +135,7 @@ def _budget_front_matter(budget: Budget | None, indent: str) -> list[str]:
         f"{inner}end: {_instant(budget.end)}",
         f"{inner}good: {_yaml_number(figures.good)}",
         f"{inner}total: {_yaml_number(figures.total)}",
+        *_slices_front_matter(figures, inner),
         f"{inner}sli: {_yaml_number(figures.sli)}",
         f"{inner}error_budget_remaining: {_yaml_number(figures.error_budget_remaining)}",
         f"{inner}week_bad: {_yaml_number(budget.week_bad)}",

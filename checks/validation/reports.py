@@ -415,5 +415,8 @@ def _expected(entry: dict[str, Any]) -> dict[str, Any] | None:
         slo = Slo(str(entry.get("name")), Decimal(str(objective)), total="", good="")
     except InvalidOperation:
         return None
-    result = figures(slo, Counts(good, total))
+    slices, covered = entry.get("slices"), entry.get("covered")
+    sliced = isinstance(slices, int) and isinstance(covered, int)  # the schema says which
+    counts = Counts(good, total, covered if sliced else None, slices if sliced else None)
+    result = figures(slo, counts)
     return {key: getattr(result, key) for key in DERIVED}
