@@ -11,7 +11,9 @@ import math
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import browser
@@ -324,6 +326,7 @@ def test_no_projects_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFix
 SLOW_BUILD = """
 import os, sys, time
 from pathlib import Path
+from typing import NamedTuple
 from checks.site import build
 from checks.main import main
 
@@ -350,18 +353,17 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text()
 
 
-@pytest.mark.parametrize(
-    ("how", "code"),
-    [
-        pytest.param("ctrl-c", 130, id="ctrl-c"),  # SIGINT to the process group, as a terminal
-        pytest.param("sigterm", 130, id="sigterm"),  # to ops alone, as a cancelled CI job
-    ],
-)
-def test_an_interrupted_build_stops_its_workers_and_removes_its_folder(
-    tmp_path: Path, how: str, code: int
-) -> None:
-    import signal
-    import subprocess
+class SlowBuild(NamedTuple):
+    root: Path
+    out: Path
+    before: dict[str, bytes]  # the site a build made before it
+    child: subprocess.Popen[bytes]
+    workers: list[int]
+
+
+def _slow_build(tmp_path: Path) -> SlowBuild:
+    """Two projects built once, then a slow build of them started in its own session, once
+    both its workers are at work."""
     import sys
     import time
 
@@ -379,6 +381,23 @@ def test_an_interrupted_build_stops_its_workers_and_removes_its_folder(
     while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     workers = [int(p.name) for p in started.iterdir()]
+    return SlowBuild(root, out, before, child, workers)
+
+
+@pytest.mark.parametrize(
+    ("how", "code"),
+    [
+        pytest.param("ctrl-c", 130, id="ctrl-c"),  # SIGINT to the process group, as a terminal
+        pytest.param("sigterm", 130, id="sigterm"),  # to ops alone, as a cancelled CI job
+    ],
+)
+def test_an_interrupted_build_stops_its_workers_and_removes_its_folder(
+    tmp_path: Path, how: str, code: int
+) -> None:
+    import signal
+    import time
+
+    _, out, before, child, workers = _slow_build(tmp_path)
     assert len(workers) == 2 and sorted(p.name for p in out.iterdir())[0].startswith(".site.")
     if how == "ctrl-c":
         os.killpg(child.pid, signal.SIGINT)
@@ -398,24 +417,9 @@ def test_a_build_killed_by_sigkill_takes_its_workers_and_the_next_removes_its_fo
     """kill -9 cannot be handled: the workers end with it (they hold its folder's lock, and a
     next build would never remove a folder whose lock lives on)."""
     import signal
-    import subprocess
-    import sys
     import time
 
-    root = tmp_path / "repo"
-    for slug in ("one", "two"):
-        browser.copy_sample(root, slug, slug.title())
-    out, started = tmp_path / "out", tmp_path / "started"
-    assert site(root, out / "site") == 0
-    before = files(out)
-    started.mkdir()
-    command = [sys.executable, "-c", SLOW_BUILD, str(started), "--root", str(root), "site",
-               "--as-of", AS_OF, "--out", str(out / "site"), "-q"]  # fmt: skip
-    child = subprocess.Popen(command, cwd=REPO, start_new_session=True, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = [int(p.name) for p in started.iterdir()]
+    root, out, before, child, workers = _slow_build(tmp_path)
     assert len(workers) == 2
     child.send_signal(signal.SIGKILL)
     child.communicate(timeout=30)
