@@ -99,9 +99,10 @@ def publish(target: Path, option: str, build: Callable[[Path], T]) -> T:
 
 
 def _own_folder(target: Path, suffix: str) -> tuple[Path, int]:
-    """A new folder beside ``target`` (``.site.XXXXXXXX.tmp``) holding :data:`MARKER` and
-    :data:`BUILDING`, and the latter's descriptor, locked for as long as it is open: the
-    folder of a build that is running. The lock ends with the process, however it ends."""
+    """A new folder beside ``target`` (``.site.<8 random characters>.tmp``) holding
+    :data:`MARKER` and :data:`BUILDING`, and the latter's descriptor, locked for as long as it
+    is open: the folder of a build that is running. The lock ends with the process, however it
+    ends."""
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
