@@ -23,10 +23,12 @@ def render(model: ProjectModel) -> str:
         _owners(model),
         summary(model, ""),
         _contents(model),
-        '<section aria-labelledby="exit-criteria"><h2 id="exit-criteria">Exit criteria</h2>',
-        f"<p>{_steady(model)}</p>",
-        sections.criteria_list(model.criteria),
-        "</section>",
+        _section(
+            "exit-criteria",
+            "Exit criteria",
+            f"<p>{_steady(model)}</p>",
+            sections.criteria_list(model.criteria),
+        ),
         _findings(model),
     ]
     if model.readable:
@@ -93,8 +95,14 @@ def _contents(model: ProjectModel) -> str:
     return f'<nav class="toc" aria-label="On this page"><ul>{items}</ul></nav>'
 
 
+def _section(ident: str, title: str, *parts: str) -> str:
+    """A section of the page, its heading the target of the contents' link ``#ident``."""
+    head = f'<section aria-labelledby="{ident}"><h2 id="{ident}">{esc(title)}</h2>'
+    return "\n".join([head, *parts, "</section>"])
+
+
 def _findings(model: ProjectModel) -> str:
-    out = ['<section aria-labelledby="findings"><h2 id="findings">What the gate says</h2>']
+    out = []
     if model.problems:
         out.append(
             f"<p>{esc(sections.plural(len(model.problems), 'error'))} of <code>ops validate"
@@ -106,18 +114,12 @@ def _findings(model: ProjectModel) -> str:
         out.append(sections.problems(model.findings))
     if not model.problems and not model.findings:
         out.append("<p>No findings: the gate passes this project, without warnings.</p>")
-    out.append("</section>")
-    return "\n".join(out)
+    return _section("findings", "What the gate says", *out)
 
 
 def _slos(model: ProjectModel) -> str:
-    out = ['<section aria-labelledby="slos"><h2 id="slos">SLOs</h2>']
-    if not model.slos:
-        out.append("<p>No SLO is defined or reported yet.</p>")
-    for index, series in enumerate(model.slos):
-        out.append(slo(series, f"slo-{index}"))
-    out.append("</section>")
-    return "\n".join(out)
+    out = [slo(series, f"slo-{index}") for index, series in enumerate(model.slos)]
+    return _section("slos", "SLOs", *(out or ["<p>No SLO is defined or reported yet.</p>"]))
 
 
 def _fail_weeks(series: SloSeries) -> list[str]:
@@ -244,17 +246,15 @@ def _data(series: SloSeries, ident: str, missing: Sequence[str] = ()) -> str:
 
 
 def _reports(model: ProjectModel) -> str:
-    out = ['<section aria-labelledby="reports"><h2 id="reports">Weekly reports</h2>']
     if not model.reports:
-        out.append("<p>No weekly SLO report yet (<code>ops slo</code> writes them).</p>")
+        shown = "<p>No weekly SLO report yet (<code>ops slo</code> writes them).</p>"
     else:
         items = "".join(
             f"<li>{link(url_path(r.page), r.week)} {badge(r.status)}</li>"
             for r in reversed(model.reports)
         )
-        out.append(f'<ul class="reports">{items}</ul>')
-    out.append("</section>")
-    return "\n".join(out)
+        shown = f'<ul class="reports">{items}</ul>'
+    return _section("reports", "Weekly reports", shown)
 
 
 def _incident(row: IncidentRow) -> str:
@@ -274,36 +274,35 @@ def _incident(row: IncidentRow) -> str:
 
 def _incidents(model: ProjectModel) -> str:
     rows = model.incidents
-    out = ['<section aria-labelledby="incidents"><h2 id="incidents">Incidents</h2>']
-    out.append(f"<h3>Postmortems due</h3>{sections.due(model.due, '')}")
-    out.append("<h3>Timeline, newest first</h3>")
-    if not rows:
-        out.append("<p>No incident recorded.</p>")
-    else:
-        out.append(f'<ol class="timeline" reversed>{"".join(_incident(r) for r in rows)}</ol>')
-    out.append("</section>")
-    return "\n".join(out)
+    timeline = (
+        f'<ol class="timeline" reversed>{"".join(_incident(r) for r in rows)}</ol>'
+        if rows
+        else "<p>No incident recorded.</p>"
+    )
+    return _section(
+        "incidents",
+        "Incidents",
+        f"<h3>Postmortems due</h3>{sections.due(model.due, '')}",
+        "<h3>Timeline, newest first</h3>",
+        timeline,
+    )
 
 
 def _actions(model: ProjectModel) -> str:
-    out = ['<section aria-labelledby="actions"><h2 id="actions">Action items</h2>']
-    if not model.actions:
-        out.append("<p>No action item recorded.</p>")
-    else:
-        out.append(sections.actions(model.actions, "Action items, open first", ""))
-    out.append("</section>")
-    return "\n".join(out)
+    shown = (
+        sections.actions(model.actions, "Action items, open first", "")
+        if model.actions
+        else "<p>No action item recorded.</p>"
+    )
+    return _section("actions", "Action items", shown)
 
 
 def _security(model: ProjectModel) -> str:
-    out = ['<section aria-labelledby="security"><h2 id="security">Security findings</h2>']
-    if not model.vulns:
-        out.append("<p>No finding is open or accepted.</p>")
-    else:
-        out.append(
-            sections.vulnerabilities(
-                model.vulns, "Findings not fixed, least time left on their SLA first"
-            )
+    shown = (
+        sections.vulnerabilities(
+            model.vulns, "Findings not fixed, least time left on their SLA first"
         )
-    out.append("</section>")
-    return "\n".join(out)
+        if model.vulns
+        else "<p>No finding is open or accepted.</p>"
+    )
+    return _section("security", "Security findings", shown)

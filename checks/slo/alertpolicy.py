@@ -85,7 +85,7 @@ def resolve(
                 problems.append(
                     (
                         at.rel,
-                        at.line([*keys, "alertPolicyRef"]),
+                        here,
                         f"alertPolicyRef {name!r} names no AlertPolicy document in {folder}",
                     )
                 )
